@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The README's commands. On a fresh machine with Python 3.11+ each one sets itself up first:
+#   bash dev.sh demo    start the demo shop, offline, on mockkit's own served fakes
+#   bash dev.sh test    run the whole test suite (browser tests need Debian's chromium)
+#   bash dev.sh lint    ruff check, ruff format --check and mypy (strict for mockkit/)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+
+setup() {
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "mockkit needs Python 3.11 or newer as '$PYTHON' (set PYTHON=... to choose one)." >&2
+    exit 2
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+  fi
+  local stamp=.venv/.mockkit-installed
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    touch "$stamp"
+  fi
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  demo)
+    setup
+    exec .venv/bin/python -m demo_app "$@"
+    ;;
+  test)
+    setup
+    exec .venv/bin/python -m pytest -n 2 "$@"
+    ;;
+  lint)
+    setup
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy
+    ;;
+  *)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    [ "$cmd" = help ] || exit 2
+    ;;
+esac

@@ -1,0 +1,141 @@
+"""Transport-neutral HTTP request and response values shared by every fake.
+
+A fake never sees `requests` or WSGI objects: the in-process transport (`responses`) and the
+loopback server both translate to these two small classes, so one set of routes serves both
+and the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from requests.structures import CaseInsensitiveDict
+
+__all__ = ["Request", "Response"]
+
+
+@dataclass
+class Request:
+    """One HTTP request as a fake sees it.
+
+    `base_url` is the scheme and authority the client used (`https://api.stripe.com` in-process,
+    `http://127.0.0.1:PORT` when served), so a fake can build absolute URLs that lead back to
+    whichever transport the client is using. `params` is filled in by the fake that decodes the
+    body (e.g. Stripe's nested form parameters) and is kept in the request log.
+    """
+
+    method: str
+    url: str
+    headers: CaseInsensitiveDict[str] = field(default_factory=CaseInsensitiveDict)
+    body: bytes = b""
+    served: bool = False
+    params: Any = None
+    status: int | None = None
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        parts = urlsplit(self.url)
+        self.scheme = parts.scheme or "http"
+        self.host = parts.netloc
+        self.path = parts.path or "/"
+        self.query_string = parts.query
+        self.base_url = f"{self.scheme}://{self.host}"
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """Decoded query parameters, in order, duplicates kept."""
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (invalid bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def form(self) -> list[tuple[str, str]]:
+        """The body decoded as `application/x-www-form-urlencoded` pairs, in order."""
+        return parse_qsl(self.text, keep_blank_values=True)
+
+    def json(self) -> Any:
+        """The body decoded as JSON; raises `ValueError` when it is not JSON."""
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.url}>"
+
+
+def _header_list(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]
+
+
+class Response:
+    """One HTTP response produced by a fake or a fault."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes | str = b"",
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+        self.headers = _header_list(headers)
+        if content_type and not self.has_header("Content-Type"):
+            self.headers.append(("Content-Type", content_type))
+
+    @classmethod
+    def json(
+        cls,
+        data: Any,
+        status: int = 200,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> Response:
+        """A JSON response (compact encoding: it is what costs least to produce and parse)."""
+        body = json.dumps(data, separators=(",", ":"))
+        return cls(status, body, headers, content_type="application/json")
+
+    @classmethod
+    def html(cls, markup: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+        """An HTML page (login, consent or checkout pages of a served fake)."""
+        return cls(status, markup, headers, content_type="text/html; charset=utf-8")
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Response:
+        """A redirect to `location`."""
+        return cls(status, b"", [("Location", location)])
+
+    def has_header(self, name: str) -> bool:
+        """Whether a header of that name (any case) is set."""
+        lname = name.lower()
+        return any(k.lower() == lname for k, _ in self.headers)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """The first value of header `name` (any case), or `default`."""
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return default
+
+    def set_header(self, name: str, value: str) -> None:
+        """Replace every header `name` with one of value `value`."""
+        lname = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != lname]
+        self.headers.append((name, value))
+
+    def json_body(self) -> Any:
+        """The body decoded as JSON."""
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes>"
