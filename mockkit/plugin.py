@@ -15,16 +15,17 @@ from mockkit.transport import block_network
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("mockkit", "mockkit: provider fakes, stubs and cassettes")
-    # --- cassette options (added by the cassettes module) ---
-    # mockkit:options
+    """Register mockkit's command-line options and ini settings."""
+    group = parser.getgroup("mockkit", "mockkit: provider fakes, stubs and cassettes")
+    # <cassettes:options>
+    # </cassettes:options>
+    del group
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "mockkit_network: allow this test to open non-loopback connections"
-    )
-    # mockkit:configure
+    """Register mockkit's markers."""
+    # <cassettes:configure>
+    # </cassettes:configure>
 
 
 @pytest.fixture
@@ -37,4 +38,14 @@ def mockkit_no_network() -> Iterator[None]:
         yield
 
 
-# mockkit:fixtures
+# <stripe:fixtures>
+# </stripe:fixtures>
+
+# <oauth:fixtures>
+# </oauth:fixtures>
+
+# <errors:fixtures>
+# </errors:fixtures>
+
+# <cassettes:fixtures>
+# </cassettes:fixtures>

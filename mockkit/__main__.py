@@ -1,0 +1,7 @@
+"""`python -m mockkit`."""
+
+import sys
+
+from mockkit.cli import main
+
+sys.exit(main())
