@@ -76,7 +76,9 @@ class Routes:
         else:
             self._exact[(route.method, template)] = route
 
-    def route(self, method: str, template: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    def route(
+        self, method: str, template: str
+    ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
         """Decorator form of `add()`."""
 
         def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:

@@ -67,7 +67,9 @@ class Request:
         return f"<Request {self.method} {self.url}>"
 
 
-def _header_list(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
+def _header_list(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> list[tuple[str, str]]:
     if headers is None:
         return []
     if isinstance(headers, Mapping):
@@ -105,7 +107,9 @@ class Response:
         return cls(status, body, headers, content_type="application/json")
 
     @classmethod
-    def html(cls, markup: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    def html(
+        cls, markup: str, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Response:
         """An HTML page (login, consent or checkout pages of a served fake)."""
         return cls(status, markup, headers, content_type="text/html; charset=utf-8")
 

@@ -48,7 +48,7 @@ class Handler(Protocol):
     def handle(self, request: Request) -> Response: ...
 
 
-class TransportFault(Exception):  # noqa: N818 - it is a fault description, raised to unwind
+class TransportFault(Exception):
     """A failure below HTTP: raised by a fault, carried out by the transport in use.
 
     Subclasses (see `mockkit.errors`) say what `requests` raises in-process and what the
@@ -57,7 +57,9 @@ class TransportFault(Exception):  # noqa: N818 - it is a fault description, rais
 
     def to_requests_exception(self, request: requests.PreparedRequest) -> BaseException:
         """The exception `requests` raises for this failure."""
-        return requests.exceptions.ConnectionError(str(self) or type(self).__name__, request=request)
+        return requests.exceptions.ConnectionError(
+            str(self) or type(self).__name__, request=request
+        )
 
     def serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Carry the failure out on the served connection (default: reset it)."""
@@ -137,11 +139,11 @@ def request_from_prepared(prepared: requests.PreparedRequest) -> Request:
     elif isinstance(body, bytes | bytearray):
         raw = bytes(body)
     else:  # a file-like or generator body (responses has already read file-likes)
-        raw = b"".join(
-            chunk.encode() if isinstance(chunk, str) else bytes(chunk) for chunk in body
-        )
+        raw = b"".join(chunk.encode() if isinstance(chunk, str) else bytes(chunk) for chunk in body)
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(prepared.headers)
-    return Request(method=prepared.method or "GET", url=prepared.url or "", headers=headers, body=raw)
+    return Request(
+        method=prepared.method or "GET", url=prepared.url or "", headers=headers, body=raw
+    )
 
 
 def host_pattern(base_url: str) -> re.Pattern[str]:
@@ -175,7 +177,7 @@ def register(handler: Handler, hosts: Iterable[str], mock: responses.RequestsMoc
     for base in hosts:
         pattern = host_pattern(base)
         for method in _METHODS:
-            mock.add_callback(method, pattern, callback=callback)
+            mock.add_callback(method, pattern, callback=callback)  # type: ignore[arg-type]
 
 
 class _Interceptor:
@@ -354,7 +356,6 @@ class LoopbackServer:
             threaded=True,
             request_handler=_QuietHandler,
         )
-        self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -446,8 +447,8 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
             )
         return real_getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = getaddrinfo
     try:
         yield
