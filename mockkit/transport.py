@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import re
 import socket
+import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,21 +63,27 @@ class TransportFault(Exception):
         )
 
     def serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Carry the failure out on the served connection (default: reset it)."""
+        """Carry the failure out on the served connection (default: reset it).
+
+        May return a body iterable (after calling `start_response`) or raise
+        `ConnectionError`, which the server takes as a dropped connection, quietly.
+        """
         reset_connection(environ)
-        return []
+        raise ConnectionAbortedError("mockkit reset the connection")
 
 
 def reset_connection(environ: WSGIEnvironment) -> None:
-    """Close the client's socket with a TCP RST (SO_LINGER 0), as a crashed peer would."""
+    """Abort the client's connection: it reads no (more) response, then gets a TCP RST.
+
+    SO_LINGER 0 makes the final close send RST instead of FIN; `shutdown()` ends the
+    exchange at once even though the server still holds the socket's file objects.
+    """
     sock = environ.get("werkzeug.socket")
     if sock is None:  # pragma: no cover - only werkzeug's server is used
         return
     with contextlib.suppress(OSError):
-        import struct
-
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 # --------------------------------------------------------------------------------------------
