@@ -1,0 +1,505 @@
+"""`python -m mockkit serve`: run the provider fakes on loopback for a browser, an app or a script.
+
+`ServedFakes` starts the chosen fakes (Stripe, GitHub, Google) on real HTTP servers, registers
+an OAuth client on each OAuth fake, optionally forwards the Stripe fake's webhook events to a
+URL, and reports everything an app needs to talk to them: URLs, the test API key, client ids
+and secrets, the webhook signing secret, both as a dict and as environment variables named
+like the demo shop's settings. The command line is a thin shell around it; the offline demo
+(`python -m demo_app.offline`) uses the same class, so what a newcomer runs is what CI tests.
+
+The fakes are test tools with no authentication worth the name, so they listen on loopback
+only unless `--allow-remote` says otherwise, and webhooks go to loopback URLs only likewise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import ipaddress
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from types import FrameType, TracebackType
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from mockkit.fake import BaseFake
+from mockkit.transport import LoopbackServer
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "PROVIDERS",
+    "TEST_API_KEY",
+    "ServeError",
+    "ServedFakes",
+    "register",
+]
+
+#: Every provider `serve` knows, in the order they are started and printed.
+PROVIDERS = ("stripe", "github", "google")
+
+#: The OAuth client registered on each OAuth fake unless `--client-id` / `--client-secret`
+#: say otherwise. Fixed values, so an app's local settings survive a restart of the fakes.
+DEFAULT_CLIENT_ID = "mockkit-client"
+DEFAULT_CLIENT_SECRET = "mockkit-client-secret"
+
+#: The Stripe secret key to configure; the fake accepts any test-mode key (`sk_test_...`).
+TEST_API_KEY = "sk_test_mockkit"
+
+_TITLES = {"stripe": "Stripe", "github": "GitHub", "google": "Google"}
+
+
+class ServeError(Exception):
+    """The fakes cannot be served as asked (unknown provider, port in use, unsafe host...)."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1 or localhost)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_providers(names: Iterable[str]) -> list[str]:
+    """Validate provider names (case-insensitive); return them deduplicated, in `PROVIDERS` order.
+
+    An empty selection means all of them.
+    """
+    wanted: list[str] = []
+    for raw in names:
+        name = raw.strip().lower()
+        if name not in PROVIDERS:
+            close = difflib.get_close_matches(name, PROVIDERS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ServeError(f"unknown provider {raw!r}{hint}; choose from {', '.join(PROVIDERS)}")
+        if name not in wanted:
+            wanted.append(name)
+    if not wanted:
+        return list(PROVIDERS)
+    return [p for p in PROVIDERS if p in wanted]
+
+
+def check_webhook_url(url: str, allow_remote: bool = False) -> str:
+    """Validate a webhook destination: an http(s) URL, on loopback unless `allow_remote`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ServeError(
+            f"--forward-webhooks needs an http:// or https:// URL such as "
+            f"http://127.0.0.1:5000/webhooks/stripe, got {url!r}"
+        )
+    if not allow_remote and not is_loopback_host(parts.hostname):
+        raise ServeError(
+            f"refusing to forward webhooks to {parts.hostname!r}, which is not this machine; "
+            "pass --allow-remote to send them elsewhere"
+        )
+    return url
+
+
+#: Where each provider's fake lives; imported only when served, so `python -m mockkit --help`
+#: stays fast and a provider that fails to import only breaks the command that asks for it.
+_FAKE_CLASSES = {
+    "stripe": ("mockkit.stripe", "StripeFake"),
+    "github": ("mockkit.oauth", "GitHubFake"),
+    "google": ("mockkit.oauth", "GoogleFake"),
+}
+
+
+def _make_fake(name: str) -> BaseFake:
+    module_name, class_name = _FAKE_CLASSES[name]
+    fake_class = getattr(importlib.import_module(module_name), class_name)
+    return cast(BaseFake, fake_class())
+
+
+class ServedFakes:
+    """Run provider fakes on loopback HTTP servers; use as a context manager.
+
+    ```python
+    with ServedFakes(["stripe", "github"]) as served:
+        served.env()["STRIPE_API_BASE"]  # http://127.0.0.1:PORT
+        served.stripe.events             # the fake's state, shared with the server
+    ```
+
+    `ports` maps a provider to its port (0 or missing: any free port). Each OAuth fake gets
+    one client, `client_id` / `client_secret`, accepting `redirect_uris` (None: any redirect
+    URI, convenient for local tools). `forward_webhooks` makes the Stripe fake POST each
+    event, signed with its webhook secret, to that URL as it happens.
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[str] = PROVIDERS,
+        *,
+        host: str = "127.0.0.1",
+        ports: Mapping[str, int] | None = None,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        redirect_uris: Sequence[str] | None = None,
+        forward_webhooks: str | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        self.providers = check_providers(providers)
+        if not allow_remote and not is_loopback_host(host):
+            raise ServeError(
+                f"refusing to serve the fakes on {host!r}: they accept any credentials, so "
+                "they listen on loopback only; pass --allow-remote to serve them elsewhere"
+            )
+        self.host = host
+        self.ports = {name: int((ports or {}).get(name) or 0) for name in self.providers}
+        for name, port in self.ports.items():
+            if not 0 <= port <= 65535:
+                raise ServeError(f"the {name} port must be between 0 and 65535, got {port}")
+        if not client_id or not client_secret:
+            raise ServeError("the OAuth client id and secret must not be empty")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uris = list(redirect_uris) if redirect_uris else None
+        self.webhook_url = (
+            check_webhook_url(forward_webhooks, allow_remote) if forward_webhooks else None
+        )
+        if self.webhook_url and "stripe" not in self.providers:
+            raise ServeError("--forward-webhooks needs the stripe fake; add 'stripe'")
+        self.fakes: dict[str, BaseFake] = {}
+        self.servers: dict[str, LoopbackServer] = {}
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> ServedFakes:
+        """Create the fakes, bind their servers, register the clients; all or nothing."""
+        if self.servers:
+            return self
+        try:
+            for name in self.providers:
+                fake = _make_fake(name)
+                server = fake.serve(self.host, self.ports[name])
+                try:
+                    server.start()
+                except OSError as exc:
+                    raise ServeError(
+                        f"cannot serve the {name} fake on {self.host}:{self.ports[name]}: "
+                        f"{exc.strerror or exc}; choose another --{name}-port "
+                        "(0 picks any free port)"
+                    ) from None
+                self.fakes[name] = fake
+                self.servers[name] = server
+            for name in ("github", "google"):
+                if name in self.fakes:
+                    self.fakes[name].add_client(  # type: ignore[attr-defined]
+                        self.client_id, self.client_secret, redirect_uris=self.redirect_uris
+                    )
+            if self.webhook_url:
+                self.forward_webhooks(self.webhook_url)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop forwarding and every server; their ports are free again when this returns."""
+        stripe_fake = self.fakes.get("stripe")
+        if stripe_fake is not None and self.webhook_url:
+            stop_forwarding = getattr(stripe_fake, "stop_forwarding", None)
+            if callable(stop_forwarding):
+                stop_forwarding()
+        for server in reversed(list(self.servers.values())):
+            server.stop()
+        self.servers.clear()
+
+    def __enter__(self) -> ServedFakes:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ---- webhooks --------------------------------------------------------------------------
+
+    def forward_webhooks(self, url: str) -> None:
+        """POST every Stripe event from now on, signed, to `url` (replacing any earlier URL)."""
+        self.webhook_url = url
+        self.stripe.forward_webhooks(url)
+
+    # ---- the fakes -------------------------------------------------------------------------
+
+    def _fake(self, name: str) -> Any:
+        try:
+            return self.fakes[name]
+        except KeyError:
+            raise RuntimeError(f"the {name} fake is not being served") from None
+
+    @property
+    def stripe(self) -> Any:
+        """The served `StripeFake`."""
+        return self._fake("stripe")
+
+    @property
+    def github(self) -> Any:
+        """The served `GitHubFake`."""
+        return self._fake("github")
+
+    @property
+    def google(self) -> Any:
+        """The served `GoogleFake`."""
+        return self._fake("google")
+
+    def url(self, name: str) -> str:
+        """The base URL a provider's fake is served at, such as `http://127.0.0.1:43121`."""
+        try:
+            return self.servers[name].url
+        except KeyError:
+            raise RuntimeError(f"the {name} fake is not being served") from None
+
+    # ---- what to tell the app --------------------------------------------------------------
+
+    def details(self) -> dict[str, dict[str, Any]]:
+        """Per provider: its URL and every setting an app needs to talk to it."""
+        out: dict[str, dict[str, Any]] = {}
+        if "stripe" in self.servers:
+            url = self.url("stripe")
+            out["stripe"] = {
+                "url": url,
+                "api_base": url,
+                "api_key": TEST_API_KEY,
+                "webhook_secret": self.stripe.webhook_secret,
+                "forward_webhooks": self.webhook_url,
+            }
+        if "github" in self.servers:
+            url = self.url("github")
+            out["github"] = {
+                "url": url,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "authorize_url": f"{url}/login/oauth/authorize",
+                "access_token_url": f"{url}/login/oauth/access_token",
+                "api_base_url": f"{url}/",
+                "redirect_uris": self.redirect_uris,
+            }
+        if "google" in self.servers:
+            url = self.url("google")
+            out["google"] = {
+                "url": url,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "discovery_url": f"{url}/.well-known/openid-configuration",
+                "redirect_uris": self.redirect_uris,
+            }
+        return out
+
+    def env(self) -> dict[str, str]:
+        """The settings as environment variables, named as the demo shop reads them."""
+        details = self.details()
+        env: dict[str, str] = {}
+        if "stripe" in details:
+            d = details["stripe"]
+            env["STRIPE_API_KEY"] = d["api_key"]
+            env["STRIPE_API_BASE"] = d["api_base"]
+            env["STRIPE_WEBHOOK_SECRET"] = d["webhook_secret"]
+        if "github" in details:
+            d = details["github"]
+            env["GITHUB_CLIENT_ID"] = d["client_id"]
+            env["GITHUB_CLIENT_SECRET"] = d["client_secret"]
+            env["GITHUB_AUTHORIZE_URL"] = d["authorize_url"]
+            env["GITHUB_ACCESS_TOKEN_URL"] = d["access_token_url"]
+            env["GITHUB_API_BASE_URL"] = d["api_base_url"]
+        if "google" in details:
+            d = details["google"]
+            env["GOOGLE_CLIENT_ID"] = d["client_id"]
+            env["GOOGLE_CLIENT_SECRET"] = d["client_secret"]
+            env["GOOGLE_DISCOVERY_URL"] = d["discovery_url"]
+        return env
+
+    def describe(self) -> str:
+        """A human-readable summary: each fake, its settings, then pasteable `KEY=value` lines."""
+        labels = {
+            "api_key": "API key",
+            "webhook_secret": "webhook secret",
+            "forward_webhooks": "webhooks sent to",
+            "client_id": "client id",
+            "client_secret": "client secret",
+            "authorize_url": "authorize URL",
+            "access_token_url": "token URL",
+            "api_base_url": "API base URL",
+            "discovery_url": "discovery URL",
+            "redirect_uris": "redirect URIs",
+        }
+        lines: list[str] = []
+        for name, info in self.details().items():
+            lines.append(f"{_TITLES[name]:<8} {info['url']}")
+            for key, value in info.items():
+                if key in ("url", "api_base"):
+                    continue
+                if key == "redirect_uris":
+                    value = ", ".join(value) if value else "any (no --redirect-uri given)"
+                if key == "forward_webhooks" and not value:
+                    value = "nowhere (see --forward-webhooks); events are kept on the fake"
+                lines.append(f"  {labels[key]:<17} {value}")
+        lines.append("")
+        lines.append("# Settings for your app (paste into a shell or a .env file):")
+        lines.extend(f"{key}={value}" for key, value in self.env().items())
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 0 and 65535, got {port}")
+    return port
+
+
+_EPILOG = """\
+examples:
+  python -m mockkit serve                         all three fakes on free ports
+  python -m mockkit serve stripe --stripe-port 12111 \\
+      --forward-webhooks http://127.0.0.1:5000/webhooks/stripe
+  python -m mockkit serve github google --redirect-uri http://127.0.0.1:5000/auth/github/callback
+  python -m mockkit serve --json                  one JSON line with every URL and secret
+
+Stop with Ctrl-C (or SIGTERM): the servers shut down and the command exits with status 0.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the `serve` command to `python -m mockkit`."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the Stripe, GitHub and Google fakes on 127.0.0.1",
+        description=(
+            "Run mockkit's provider fakes on real HTTP servers on this machine and print "
+            "their URLs, the test API key, the OAuth client id and secret and the webhook "
+            "signing secret, then serve until Ctrl-C. Point an app (or a browser) at them "
+            "to use it with no accounts and no network."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "providers",
+        nargs="*",
+        metavar="PROVIDER",
+        help=f"which fakes to run: {', '.join(PROVIDERS)} (default: all three)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; loopback only unless --allow-remote)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host and --forward-webhooks URL; the fakes accept any "
+        "credentials, so only do this on a network you trust",
+    )
+    for name in PROVIDERS:
+        parser.add_argument(
+            f"--{name}-port",
+            type=_port,
+            default=0,
+            metavar="PORT",
+            help=f"port for the {_TITLES[name]} fake (default: 0, any free port)",
+        )
+    parser.add_argument(
+        "--forward-webhooks",
+        metavar="URL",
+        help="POST each Stripe event, signed with the printed webhook secret, to URL as it "
+        "happens (e.g. http://127.0.0.1:5000/webhooks/stripe)",
+    )
+    parser.add_argument(
+        "--client-id",
+        default=DEFAULT_CLIENT_ID,
+        help=f"OAuth client id registered on the GitHub and Google fakes "
+        f"(default: {DEFAULT_CLIENT_ID})",
+    )
+    parser.add_argument(
+        "--client-secret",
+        default=DEFAULT_CLIENT_SECRET,
+        help=f"that client's secret (default: {DEFAULT_CLIENT_SECRET})",
+    )
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        metavar="URI",
+        help="a redirect URI the OAuth client accepts; repeat for several "
+        "(default: any redirect URI)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the connection details as one line of JSON instead of text (for scripts)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the fakes until SIGINT or SIGTERM; exit status 0 on a clean stop."""
+    from mockkit.cli import CommandError
+
+    try:
+        served = ServedFakes(
+            args.providers,
+            host=args.host,
+            ports={name: getattr(args, f"{name}_port") for name in PROVIDERS},
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            redirect_uris=args.redirect_uri,
+            forward_webhooks=args.forward_webhooks,
+            allow_remote=args.allow_remote,
+        )
+    except ServeError as exc:
+        raise CommandError(str(exc)) from None
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    # Handlers only exist in the main thread; elsewhere (an embedding program) the caller
+    # owns the signals and this command simply serves until the process ends.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous: dict[signal.Signals, Any] = {}
+    if in_main:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        try:
+            served.start()
+        except ServeError as exc:
+            raise CommandError(str(exc), code=1) from None
+        try:
+            if args.json:
+                print(json.dumps({**served.details(), "env": served.env()}), flush=True)
+            else:
+                count = len(served.servers)
+                print(
+                    f"mockkit serve: {count} fake{'s' if count != 1 else ''} on {served.host}; "
+                    "press Ctrl-C to stop.\n",
+                    flush=True,
+                )
+                print(served.describe(), flush=True)
+            # A timed wait, so the loop notices the signal promptly on every platform.
+            while not stop.wait(0.2):
+                pass
+        finally:
+            served.stop()
+        print("mockkit serve: stopped.", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
