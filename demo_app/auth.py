@@ -1,0 +1,293 @@
+"""Login with GitHub (OAuth 2) or Google (OpenID Connect) through authlib, and who is logged in.
+
+Each app gets its own authlib registry (`app.extensions["demo_oauth"]`), so cached discovery
+documents and signing keys never leak from one app, or one test, to another. Every provider
+URL comes from configuration; the defaults are the real providers.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from joserfc.errors import JoseError
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from demo_app.db import db
+from demo_app.errors import ShopError
+from demo_app.models import User
+
+bp = Blueprint("auth", __name__)
+
+#: Providers the shop knows, with the names shown on buttons.
+PROVIDERS = {"github": "GitHub", "google": "Google"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_oauth(app: Flask) -> None:
+    """Register the configured providers on a registry that belongs to `app` alone."""
+    oauth = OAuth(app)
+    timeout = app.config["PROVIDER_TIMEOUT"]
+    if app.config.get("GITHUB_CLIENT_ID"):
+        oauth.register(
+            "github",
+            client_id=app.config["GITHUB_CLIENT_ID"],
+            client_secret=app.config.get("GITHUB_CLIENT_SECRET"),
+            authorize_url=app.config["GITHUB_AUTHORIZE_URL"],
+            access_token_url=app.config["GITHUB_ACCESS_TOKEN_URL"],
+            api_base_url=app.config["GITHUB_API_BASE_URL"],
+            client_kwargs={"scope": "read:user user:email", "default_timeout": timeout},
+        )
+    if app.config.get("GOOGLE_CLIENT_ID"):
+        oauth.register(
+            "google",
+            client_id=app.config["GOOGLE_CLIENT_ID"],
+            client_secret=app.config.get("GOOGLE_CLIENT_SECRET"),
+            server_metadata_url=app.config["GOOGLE_DISCOVERY_URL"],
+            client_kwargs={
+                "scope": "openid email profile",
+                "code_challenge_method": "S256",
+                "default_timeout": timeout,
+            },
+        )
+    app.extensions["demo_oauth"] = oauth
+    app.before_request(_load_user)
+
+
+def _load_user() -> None:
+    user_id = session.get("user_id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user_id is not None and user is None:
+        # The account is gone (e.g. the database was reset): forget the stale login.
+        session.clear()
+    g.user = user
+
+
+def current_user() -> User | None:
+    """The logged-in user for this request, or None."""
+    return cast("User | None", g.get("user"))
+
+
+def template_context() -> dict[str, Any]:
+    """Variables every template sees."""
+    return {"current_user": current_user(), "providers": PROVIDERS}
+
+
+def login_required(view: F) -> F:
+    """Pages: send a logged-out visitor to the login page, coming back here afterwards."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else "/"
+            return redirect(url_for("auth.login_page", next=target))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def api_login_required(view: F) -> F:
+    """API: answer 401 JSON when nobody is logged in."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            raise ShopError(401, "login_required", "Log in to use this endpoint.")
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def is_safe_next(target: object) -> bool:
+    """Whether `target` is a path on this site (no scheme, no host, no `//` or `\\` tricks)."""
+    if not isinstance(target, str) or not target.startswith("/"):
+        return False
+    if target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _client(provider: str) -> Any:
+    if provider not in PROVIDERS:
+        raise ShopError(404, "unknown_provider", f"There is no login provider {provider!r}.")
+    client = current_app.extensions["demo_oauth"].create_client(provider)
+    if client is None:
+        raise ShopError(
+            503,
+            "login_not_configured",
+            f"Login with {PROVIDERS[provider]} is not configured on this server.",
+        )
+    return client
+
+
+def _provider_failure(provider: str, exc: Exception) -> ShopError:
+    """Translate what authlib/requests raised during a login into a page the user can act on."""
+    name = PROVIDERS[provider]
+    if isinstance(exc, MismatchingStateError):
+        return ShopError(
+            400,
+            "login_state_mismatch",
+            "Your login attempt expired or was started elsewhere. Please log in again.",
+        )
+    if isinstance(exc, OAuthError):
+        if exc.error in ("server_error", "temporarily_unavailable"):
+            return ShopError(
+                503, "login_provider_unavailable", f"{name} is having trouble. Try again soon."
+            )
+        return ShopError(
+            502,
+            "login_provider_error",
+            f"{name} refused the login ({exc.error}). Please try again.",
+        )
+    if isinstance(exc, JoseError | AuthlibBaseError):
+        return ShopError(
+            502,
+            "login_token_invalid",
+            f"The identity token from {name} could not be verified. Please try again.",
+        )
+    if isinstance(exc, requests.Timeout):
+        return ShopError(504, "login_provider_timeout", f"{name} did not answer in time.")
+    if isinstance(exc, requests.ConnectionError):
+        return ShopError(503, "login_provider_unreachable", f"{name} cannot be reached.")
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        if status == 429 or (status is not None and status >= 500):
+            return ShopError(
+                503, "login_provider_unavailable", f"{name} is having trouble. Try again soon."
+            )
+    return ShopError(
+        502, "login_provider_error", f"{name} sent an answer the shop could not understand."
+    )
+
+
+# Everything a provider can make authlib or requests raise during a login.
+_LOGIN_FAILURES = (
+    OAuthError,
+    JoseError,
+    AuthlibBaseError,
+    requests.RequestException,
+    ValueError,
+    KeyError,
+    TypeError,
+    RuntimeError,
+)
+
+
+@bp.get("/login")
+def login_page() -> str:
+    """The login page: one button per provider, remembering where to go afterwards."""
+    target = request.args.get("next")
+    return render_template("login.html", next=target if is_safe_next(target) else None)
+
+
+@bp.get("/login/<provider>")
+def login(provider: str) -> Response:
+    """Start a login: redirect to the provider's authorization page."""
+    client = _client(provider)
+    target = request.args.get("next")
+    if is_safe_next(target):
+        session["login_next"] = target
+    else:
+        session.pop("login_next", None)
+    redirect_uri = url_for("auth.callback", provider=provider, _external=True)
+    try:
+        return cast(Response, client.authorize_redirect(redirect_uri))
+    except _LOGIN_FAILURES as exc:
+        raise _provider_failure(provider, exc) from exc
+
+
+def _github_profile(client: Any, token: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    resp = client.get("user", token=token)
+    resp.raise_for_status()
+    data = resp.json()
+    if not isinstance(data, dict) or data.get("id") is None:
+        raise ValueError("GitHub /user answer has no id")
+    email = data.get("email")
+    if not email:
+        # A private primary email is null on /user; /user/emails has it (scope user:email).
+        emails = client.get("user/emails", token=token)
+        if emails.status_code not in (403, 404):  # scope not granted: log in without email
+            emails.raise_for_status()
+            entries = emails.json()
+            if not isinstance(entries, list):
+                raise ValueError("GitHub /user/emails answer is not a list")
+            for entry in entries:
+                if isinstance(entry, dict) and entry.get("primary") and entry.get("verified"):
+                    email = entry.get("email")
+                    break
+    return str(data["id"]), email, data.get("name") or data.get("login")
+
+
+def _google_profile(token: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    # authlib has already checked the ID token: signature, issuer, audience, expiry, nonce.
+    userinfo = token.get("userinfo")
+    if not userinfo or not userinfo.get("sub"):
+        raise ValueError("Google sent no ID token")
+    email = userinfo.get("email") if userinfo.get("email_verified") else None
+    return str(userinfo["sub"]), email, userinfo.get("name")
+
+
+@bp.get("/auth/<provider>/callback")
+def callback(provider: str) -> Response:
+    """Finish a login: exchange the code, read the profile, start a fresh session."""
+    client = _client(provider)
+    try:
+        token = client.authorize_access_token()
+        if provider == "github":
+            subject, email, name = _github_profile(client, token)
+        else:
+            subject, email, name = _google_profile(token)
+    except OAuthError as exc:
+        if exc.error == "access_denied" and not isinstance(exc, MismatchingStateError):
+            flash("Login was cancelled.", "info")
+            return redirect(url_for("shop.home"))
+        raise _provider_failure(provider, exc) from exc
+    except _LOGIN_FAILURES as exc:
+        current_app.logger.warning("%s login failed: %r", provider, exc)
+        raise _provider_failure(provider, exc) from exc
+
+    user = db.session.scalar(select(User).filter_by(provider=provider, provider_user_id=subject))
+    if user is None:
+        user = User(provider=provider, provider_user_id=subject)
+        db.session.add(user)
+    user.email = email
+    user.name = name
+    db.session.commit()
+
+    target = session.get("login_next")
+    # A new session at login: nothing planted before it (fixation) survives.
+    session.clear()
+    session["user_id"] = user.id
+    flash(f"Signed in as {user.name or user.email or 'you'}.", "success")
+    return redirect(target if is_safe_next(target) else url_for("shop.home"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out (a form POST with a CSRF token) and go home."""
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("shop.home"))

@@ -1,0 +1,64 @@
+"""Command-line tasks: `flask --app demo_app init-db` and `flask --app demo_app seed`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from demo_app.db import db
+from demo_app.models import Product
+
+#: The sample catalogue `seed` installs (amounts in cents).
+SAMPLE_PRODUCTS = (
+    ("sticker-pack", "Sticker pack", "Five vinyl stickers for your laptop.", 500, "usd"),
+    ("coffee-mug", "Coffee mug", "A sturdy mug for long test runs.", 1500, "usd"),
+    ("hoodie", "Hoodie", "A warm hoodie with the mockkit logo.", 4500, "usd"),
+)
+
+
+def seed_products() -> int:
+    """Add the sample products that are missing; return how many were added."""
+    existing = set(db.session.scalars(select(Product.slug)))
+    added = 0
+    for slug, name, description, amount, currency in SAMPLE_PRODUCTS:
+        if slug not in existing:
+            db.session.add(
+                Product(
+                    slug=slug,
+                    name=name,
+                    description=description,
+                    amount=amount,
+                    currency=currency,
+                )
+            )
+            added += 1
+    db.session.commit()
+    return added
+
+
+@click.command("init-db")
+@with_appcontext
+@click.option("--drop", is_flag=True, help="Drop existing tables first (deletes all data).")
+def init_db_command(drop: bool) -> None:
+    """Create the database tables (existing data is kept unless --drop)."""
+    if drop:
+        db.drop_all()
+    db.create_all()
+    click.echo("Initialized the database.")
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command() -> None:
+    """Add the sample products (running it twice adds nothing twice)."""
+    db.create_all()
+    added = seed_products()
+    click.echo(f"Seeded {added} product(s).")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on `app`."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_command)

@@ -1,0 +1,127 @@
+"""The app factory, its configuration, and the `init-db` / `seed` commands."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from demo_app import create_app
+from demo_app.config import DEV_SECRET_KEY, ConfigError
+from demo_app.db import db
+from demo_app.models import Product
+
+
+def test_testing_flag_and_defaults(monkeypatch, tmp_path):
+    for key in ("STRIPE_API_BASE", "GITHUB_AUTHORIZE_URL", "DATABASE_URL", "DEMO_ENV", "FLASK_ENV"):
+        monkeypatch.delenv(key, raising=False)
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    assert not plain.testing
+    assert plain.config["STRIPE_API_BASE"] == "https://api.stripe.com"
+    assert plain.config["GITHUB_AUTHORIZE_URL"] == "https://github.com/login/oauth/authorize"
+    assert plain.config["GOOGLE_DISCOVERY_URL"].startswith("https://accounts.google.com/")
+    assert plain.config["STRIPE_MAX_NETWORK_RETRIES"] == 2
+    assert create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
+
+
+def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
+    db_file = tmp_path / "from-env.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_file}")
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9999")
+    monkeypatch.setenv("GITHUB_API_BASE_URL", "http://127.0.0.1:9998/")
+    monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "0")
+    monkeypatch.setenv("PROVIDER_TIMEOUT", "2.5")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{db_file}"
+    assert app.config["STRIPE_API_BASE"] == "http://127.0.0.1:9999"
+    assert app.config["GITHUB_API_BASE_URL"] == "http://127.0.0.1:9998/"
+    assert app.config["STRIPE_MAX_NETWORK_RETRIES"] == 0
+    assert app.config["PROVIDER_TIMEOUT"] == 2.5
+    with app.app_context():
+        db.create_all()
+    assert db_file.exists()
+
+
+def test_default_database_is_a_file_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("demo_shop.sqlite3")
+    assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_bad_number_in_environment_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("PROVIDER_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="PROVIDER_TIMEOUT"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+@pytest.mark.parametrize("variable", ["DEMO_ENV", "FLASK_ENV"])
+def test_production_refuses_the_development_secret_key(monkeypatch, variable):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv(variable, "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
+    with pytest.raises(ConfigError):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_with_a_real_secret_starts_with_secure_cookies(monkeypatch):
+    monkeypatch.setenv("DEMO_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, auth):
+    auth.login()
+    response = client.post("/logout")  # any response that writes the session cookie
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_each_app_has_its_own_oauth_registry_and_stripe_client(app_factory):
+    first, second = app_factory(), app_factory(STRIPE_API_BASE="http://127.0.0.1:1")
+    assert first.extensions["demo_oauth"] is not second.extensions["demo_oauth"]
+    assert first.extensions["demo_stripe"] is not second.extensions["demo_stripe"]
+    with first.app_context():
+        google = first.extensions["demo_oauth"].create_client("google")
+        google.server_metadata["issuer"] = "cached-in-first"
+    with second.app_context():
+        other = second.extensions["demo_oauth"].create_client("google")
+        assert "issuer" not in other.server_metadata
+
+
+def test_init_db_creates_tables(app_factory):
+    app = app_factory(seed=False)
+    with app.app_context():
+        db.drop_all()
+        assert not inspect(db.engine).get_table_names()
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "Initialized the database." in result.output
+    with app.app_context():
+        assert {"users", "products", "orders", "stripe_events"} <= set(
+            inspect(db.engine).get_table_names()
+        )
+
+
+def test_init_db_drop_empties_the_database(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db", "--drop"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_seed_adds_sample_products_once(app_factory):
+    app = app_factory(seed=False)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded 3 product(s)." in first.output
+    second = runner.invoke(args=["seed"])
+    assert "Seeded 0 product(s)." in second.output
+    with app.app_context():
+        slugs = set(db.session.scalars(select(Product.slug)))
+    assert slugs == {"sticker-pack", "coffee-mug", "hoodie"}
