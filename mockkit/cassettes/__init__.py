@@ -1,0 +1,36 @@
+"""Cassettes: record against a sandbox, scrub every secret, replay offline and fast.
+
+Built on vcrpy (recording, record modes, its YAML format) with mockkit's own replay index,
+scrubbing, leak gate, atomic writes and host mapping. See the README section "Cassettes".
+"""
+
+from mockkit.cassettes.core import Cassette, CassetteContext, use
+from mockkit.cassettes.errors import CassetteError, CassetteLeakError, CassetteMiss, LiveKeyError
+from mockkit.cassettes.hosts import HostMap
+from mockkit.cassettes.leak import LeakFinding, find_leaks
+from mockkit.cassettes.match import PRESETS, MatchPreset
+from mockkit.cassettes.modes import RECORD_MODES, resolve_mode
+from mockkit.cassettes.scrub import DEFAULT_SCRUBBER, Scrubber
+from mockkit.cassettes.store import CassetteFormatError, MockkitPerformanceWarning, load_cassette
+
+__all__ = [
+    "DEFAULT_SCRUBBER",
+    "PRESETS",
+    "RECORD_MODES",
+    "Cassette",
+    "CassetteContext",
+    "CassetteError",
+    "CassetteFormatError",
+    "CassetteLeakError",
+    "CassetteMiss",
+    "HostMap",
+    "LeakFinding",
+    "LiveKeyError",
+    "MatchPreset",
+    "MockkitPerformanceWarning",
+    "Scrubber",
+    "find_leaks",
+    "load_cassette",
+    "resolve_mode",
+    "use",
+]

@@ -1,0 +1,390 @@
+"""`use()`: one cassette for a block of code, in any record mode, with or without pytest.
+
+Replay (`none`, and `once` when the cassette exists) never touches vcrpy's request path: the
+cassette is loaded with libyaml, indexed, and answered through mockkit's in-process transport
+while the network is blocked. Recording modes run on vcrpy itself (its connection-level stubs,
+record modes and matching loop, with mockkit's matcher), and replace only its persistence: the
+interactions are host-mapped, scrubbed, serialised, passed through the leak gate and written
+atomically, and only when the block (the test) succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mockkit.cassettes.hosts import HostMap
+from mockkit.cassettes.leak import environment_secrets, gate
+from mockkit.cassettes.match import MatchPreset, field_diff, normalize, preset_for
+from mockkit.cassettes.modes import EffectiveMode, refuse_live_key, resolve_mode
+from mockkit.cassettes.replay import Replayer
+from mockkit.cassettes.scrub import DEFAULT_SCRUBBER, Scrubber
+from mockkit.cassettes.store import (
+    CassetteData,
+    atomic_write,
+    dump_cassette,
+    load_cassette,
+    locked,
+)
+from mockkit.transport import block_network, intercept
+
+__all__ = ["Cassette", "CassetteContext", "prepare_interactions", "use"]
+
+#: Hosts a replay intercepts when the cassette is missing or empty, so a request to a
+#: provider fails with "the cassette does not exist" rather than a bare network error.
+PROVIDER_HOSTS = (
+    "https://api.stripe.com",
+    "https://github.com",
+    "https://api.github.com",
+    "https://accounts.google.com",
+    "https://oauth2.googleapis.com",
+    "https://openidconnect.googleapis.com",
+    "https://www.googleapis.com",
+)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _secret_values(secrets: Mapping[str, str] | Iterable[str] | None) -> dict[str, str]:
+    found = environment_secrets()
+    if isinstance(secrets, Mapping):
+        found.update({v: f"configured secret {k!r}" for k, v in secrets.items() if v})
+    elif secrets is not None:
+        found.update({v: "a configured secret" for v in secrets if v})
+    return found
+
+
+def prepare_interactions(
+    pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+    scrubber: Scrubber,
+    hostmap: HostMap,
+) -> list[dict[str, Any]]:
+    """Requests and responses (vcrpy dict layout) host-mapped and scrubbed, ready to save."""
+    out = []
+    for request, response in pairs:
+        request = dict(request)
+        request["uri"] = hostmap.map_url(str(request.get("uri", "")))
+        if hostmap and isinstance(request.get("body"), str):
+            request["body"] = hostmap.map_text(request["body"])
+        response = dict(response)
+        if hostmap:
+            response["headers"] = {
+                name: [
+                    hostmap.map_text(str(v))
+                    for v in (values if isinstance(values, list) else [values])
+                ]
+                for name, values in (response.get("headers") or {}).items()
+            }
+            body = dict(response.get("body") or {})
+            if isinstance(body.get("string"), str):
+                mapped = hostmap.map_text(body["string"])
+                if mapped != body["string"]:
+                    body["string"] = mapped
+                    for name in response["headers"]:
+                        if name.lower() == "content-length":
+                            response["headers"][name] = [str(len(mapped.encode("utf-8")))]
+            response["body"] = body
+        out.append({"request": scrubber.request(request), "response": scrubber.response(response)})
+    return out
+
+
+class Cassette:
+    """A cassette in use: what `with use(...) as cassette:` and the pytest fixture give you."""
+
+    def __init__(
+        self,
+        path: Path,
+        mode: EffectiveMode,
+        preset: str | MatchPreset,
+        scrubber: Scrubber,
+        hostmap: HostMap,
+        secrets: dict[str, str],
+        allow_playback_repeats: bool,
+        play_log: Path | None,
+        test_id: str | None,
+    ) -> None:
+        self.path = path
+        self.mode = mode
+        self.preset = preset
+        self.scrubber = scrubber
+        self.hostmap = hostmap
+        self.secrets = secrets
+        self.allow_playback_repeats = allow_playback_repeats
+        self.play_log = play_log
+        self.test_id = test_id
+        #: The fast replayer (replay modes) or None.
+        self.replayer: Replayer | None = None
+        #: vcrpy's cassette object (recording modes) or None.
+        self.vcr_cassette: Any = None
+        self.discarded = False
+        self.written = False
+        self._old: CassetteData | None = None
+        self._pending: dict[str, Any] | None = None
+        self._stack = contextlib.ExitStack()
+
+    # ---- what a test can ask ---------------------------------------------------------------
+
+    @property
+    def record_mode(self) -> str:
+        """The record mode in force ("none" under CI=true whatever was asked)."""
+        return self.mode.mode
+
+    @property
+    def replaying(self) -> bool:
+        """True when answering from the file only (no request can reach a provider)."""
+        return self.replayer is not None
+
+    @property
+    def played(self) -> list[int]:
+        """Indexes of recorded interactions played so far, in order (replay only)."""
+        return list(self.replayer.played) if self.replayer is not None else []
+
+    @property
+    def interaction_count(self) -> int:
+        """Interactions in the cassette (loaded ones, plus recorded ones while recording)."""
+        if self.replayer is not None:
+            return len(self.replayer.data.interactions)
+        if self.vcr_cassette is not None:
+            return len(self.vcr_cassette)
+        return 0
+
+    def discard(self) -> None:
+        """Do not write this cassette on exit (the pytest plugin calls it when a test failed)."""
+        self.discarded = True
+
+    # ---- entering --------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        mode = self.mode.mode
+        if mode == "none" or (mode == "once" and self.path.exists()):
+            self._start_replay()
+        else:
+            self._start_recording()
+
+    def _start_replay(self) -> None:
+        missing = not self.path.exists()
+        data = CassetteData([]) if missing else load_cassette(self.path)
+        note = self.mode.describe()
+        if self.mode.mode == "once":
+            note = "record mode 'once', cassette exists: replay only"
+        self.replayer = Replayer(
+            data,
+            str(self.path),
+            self.preset,
+            self.scrubber.scrubbed_fields,
+            self.hostmap,
+            self.allow_playback_repeats,
+            note,
+            missing,
+        )
+        hosts = self.replayer.hosts or list(PROVIDER_HOSTS)
+        self._stack.enter_context(intercept(self.replayer, hosts))
+        self._stack.enter_context(block_network())
+
+    def _start_recording(self) -> None:
+        import vcr.cassette
+        from vcr.record_mode import RecordMode
+
+        for name in ("STRIPE_API_KEY", "STRIPE_SECRET_KEY"):
+            refuse_live_key(os.environ.get(name), f"${name}")
+        with contextlib.suppress(ImportError):
+            import stripe
+
+            refuse_live_key(getattr(stripe, "api_key", None), "stripe.api_key")
+
+        if self.mode.mode != "rewrite" and self.path.exists():
+            self._old = load_cassette(self.path)
+        vcr_mode = {
+            "once": RecordMode.ONCE,
+            "new_episodes": RecordMode.NEW_EPISODES,
+            "all": RecordMode.ALL,
+            "rewrite": RecordMode.ALL,
+        }[self.mode.mode]
+
+        def before_record_request(request: Any) -> Any:
+            refuse_live_key(request.headers.get("Authorization"), "the Authorization header")
+            return request
+
+        context = vcr.cassette.Cassette.use(
+            path=str(self.path),
+            persister=_Persister(self),
+            record_mode=vcr_mode,
+            match_on=(self._vcr_matcher(),),
+            before_record_request=before_record_request,
+            allow_playback_repeats=self.allow_playback_repeats,
+            record_on_exception=False,
+        )
+        self.vcr_cassette = self._stack.enter_context(context)
+
+    def _vcr_matcher(self) -> Any:
+        ignore = self.scrubber.scrubbed_fields
+
+        def norm(request: Any) -> Any:
+            body = getattr(request, "body_bytes", request.body)
+            uri = self.hostmap.map_url(request.uri)
+            return normalize(request.method, uri, body, request.headers, self.preset, ignore)
+
+        def mockkit_match(r1: Any, r2: Any) -> None:
+            a, b = norm(r1), norm(r2)
+            if a.key != b.key:
+                raise AssertionError("; ".join(field_diff(b, a)))
+
+        return mockkit_match
+
+    # ---- leaving ---------------------------------------------------------------------------
+
+    def _finish(self, failed: bool) -> None:
+        try:
+            self._stack.close()  # vcrpy saves into self._pending here, if it records at all
+        finally:
+            self._stack = contextlib.ExitStack()
+        if self.replayer is not None:
+            self._log_plays()
+            return
+        if failed or self.discarded:
+            return
+        if self._pending is None and self.mode.mode == "rewrite":
+            self._pending = {"requests": [], "responses": []}
+        if self._pending is not None:
+            self._write(self._pending)
+
+    def _write(self, cassette_dict: Mapping[str, Any]) -> None:
+        from vcr.filters import decode_response
+        from vcr.serializers import compat
+
+        pairs = [
+            (
+                compat.convert_to_unicode(request._to_dict()),
+                compat.convert_to_unicode(decode_response(response)),
+            )
+            for request, response in zip(
+                cassette_dict["requests"], cassette_dict["responses"], strict=True
+            )
+        ]
+        interactions = prepare_interactions(pairs, self.scrubber, self.hostmap)
+        old = self._old.mockkit if self._old is not None else {}
+        now = _now()
+        info: dict[str, Any] = {
+            "created_at": old.get("created_at", now),
+            "recorded_at": now,
+            "record_mode": self.mode.mode,
+            "preset": self.preset if isinstance(self.preset, str) else self.preset.name,
+        }
+        if self.hostmap:
+            info["sandbox"] = "local"
+        if self.test_id:
+            info["test"] = self.test_id
+        metadata = dict(cassette_dict.get("metadata") or {})
+        metadata["mockkit"] = info
+        text = dump_cassette(interactions, metadata)
+        gate(text, interactions, str(self.path), self.secrets)
+        with locked(self.path):
+            atomic_write(self.path, text)
+        self.written = True
+
+    def _log_plays(self) -> None:
+        if self.play_log is None or self.replayer is None or self.replayer.missing:
+            return
+        record = {
+            "cassette": self.path.name,
+            "sha256": self.replayer.data.sha256,
+            "played": sorted(set(self.replayer.played)),
+            "total": len(self.replayer.data.interactions),
+        }
+        self.play_log.parent.mkdir(parents=True, exist_ok=True)
+        # One short line per append from one process: O_APPEND keeps lines whole.
+        with open(self.play_log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+class _Persister:
+    """vcrpy's persister interface, used to load with mockkit's loader and defer the save."""
+
+    def __init__(self, cassette: Cassette) -> None:
+        self.cassette = cassette
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.request import Request as VcrRequest
+        from vcr.serializers import compat
+
+        old = self.cassette._old
+        if old is None:  # missing, or rewrite: start empty
+            raise CassetteNotFoundError()
+        requests = [VcrRequest._from_dict(dict(i["request"])) for i in old.interactions]
+        responses = [compat.convert_to_bytes(dict(i["response"])) for i in old.interactions]
+        return requests, responses, old.metadata
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        self.cassette._pending = cassette_dict
+
+
+class CassetteContext:
+    """The context manager `use()` returns; entering gives the `Cassette`."""
+
+    def __init__(self, cassette: Cassette) -> None:
+        self.cassette = cassette
+
+    def __enter__(self) -> Cassette:
+        self.cassette._start()
+        return self.cassette
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cassette._finish(failed=exc_type is not None)
+
+
+def use(
+    path: str | os.PathLike[str],
+    record_mode: str | EffectiveMode = "none",
+    *,
+    preset: str | MatchPreset = "auto",
+    hosts: Mapping[str, str] | HostMap | None = None,
+    scrub: Scrubber | None = None,
+    secrets: Mapping[str, str] | Iterable[str] | None = None,
+    allow_playback_repeats: bool = False,
+    play_log: str | os.PathLike[str] | None = None,
+    test_id: str | None = None,
+) -> CassetteContext:
+    """Use the cassette at `path` for a block: `with use("cassettes/pay.yaml") as cassette:`.
+
+    `record_mode`: "none" (replay only, the default), "once", "new_episodes", "all" or
+    "rewrite"; `$MOCKKIT_RECORD_MODE` overrides it and `CI=true` forces "none".
+    `preset`: "auto", "stripe", "oauth", "default" or a `MatchPreset`.
+    `hosts`: sandbox base URL -> canonical base URL, e.g.
+    `{server.url: "https://api.stripe.com"}` when recording against a served fake.
+    `scrub`: a `Scrubber` (default `DEFAULT_SCRUBBER`); `secrets`: extra secret values the leak
+    gate must refuse (environment secrets are always included).
+    `play_log`: a file to which replay appends which interactions were played (for
+    `python -m mockkit cassettes check`). `test_id` is stored in the metadata.
+    """
+    if isinstance(record_mode, EffectiveMode):
+        mode = record_mode
+    else:
+        mode = resolve_mode(code=record_mode, code_source="use(record_mode=...)")
+    preset_for(preset, "https://example.invalid")  # validate the name now, not at first request
+    hostmap = HostMap.from_mapping(hosts)
+    cassette = Cassette(
+        path=Path(path),
+        mode=mode,
+        preset=preset,
+        scrubber=scrub or DEFAULT_SCRUBBER,
+        hostmap=hostmap,
+        secrets=_secret_values(secrets),
+        allow_playback_repeats=allow_playback_repeats,
+        play_log=Path(play_log) if play_log is not None else None,
+        test_id=test_id,
+    )
+    return CassetteContext(cassette)

@@ -1,0 +1,144 @@
+"""Mapping a local sandbox (fakes served on 127.0.0.1) to the providers' canonical hosts.
+
+A cassette recorded against `http://127.0.0.1:PORT` would only replay for an app pointed at that
+port, which is gone once the recording ends. The cassette stores the canonical host instead
+(`https://api.stripe.com`, `https://github.com`, ...), in request URIs and in absolute URLs
+inside response bodies and headers (checkout `url`, discovery documents, `Location`), so the
+same cassette replays for an app configured for the real provider.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["KNOWN_PATHS", "HostMap"]
+
+#: Which canonical host serves which path prefix, for fakes that answer several hosts on one
+#: served port (the GitHub fake serves both github.com and api.github.com). Longest prefix wins.
+KNOWN_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
+    "https://github.com": (("/login/", "https://github.com"), ("/", "https://api.github.com")),
+    "https://api.github.com": (
+        ("/login/", "https://github.com"),
+        ("/", "https://api.github.com"),
+    ),
+    "https://accounts.google.com": (
+        ("/token", "https://oauth2.googleapis.com"),
+        ("/v1/userinfo", "https://openidconnect.googleapis.com"),
+        ("/oauth2/v3/certs", "https://www.googleapis.com"),
+        ("/", "https://accounts.google.com"),
+    ),
+}
+
+
+def _base(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(
+            f"host mapping needs absolute URLs like http://127.0.0.1:8080, got {url!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower(), parts.path or "/"
+
+
+@dataclass
+class HostMap:
+    """Rewrites sandbox base URLs to canonical provider base URLs.
+
+    Built from `{"http://127.0.0.1:PORT": "https://api.stripe.com"}`; a key may carry a path
+    prefix (`"http://127.0.0.1:PORT/login/": "https://github.com"`) when one served port answers
+    for several hosts. An empty map changes nothing.
+    """
+
+    rules: list[tuple[str, str, str]] = field(default_factory=list)  # (base, prefix, canonical)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, str] | HostMap | None) -> HostMap:
+        """A `HostMap` from a user's `hosts=` argument (a dict, a HostMap or None)."""
+        if mapping is None:
+            return cls()
+        if isinstance(mapping, HostMap):
+            return mapping
+        rules = []
+        for source, target in mapping.items():
+            base, prefix = _base(source)
+            canonical, _ = _base(target)
+            rules.append((base, prefix, canonical))
+        return cls(rules)._sorted()
+
+    @classmethod
+    def for_served(cls, served: Iterable[tuple[str, Iterable[str]]]) -> HostMap:
+        """A map for fakes served on loopback: `(server.url, fake.hosts)` pairs.
+
+        A fake with one host maps its whole port to it; a fake with several uses `KNOWN_PATHS`
+        to tell which path belongs to which host.
+        """
+        rules: list[tuple[str, str, str]] = []
+        for url, hosts in served:
+            base, _ = _base(url)
+            host_list = [h.rstrip("/") for h in hosts]
+            if not host_list:
+                continue
+            known = KNOWN_PATHS.get(host_list[0]) if len(host_list) > 1 else None
+            if known:
+                rules.extend((base, prefix, canonical) for prefix, canonical in known)
+            else:
+                rules.append((base, "/", host_list[0]))
+        return cls(rules)._sorted()
+
+    def _sorted(self) -> HostMap:
+        self.rules.sort(key=lambda rule: len(rule[1]), reverse=True)
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    @property
+    def canonical_hosts(self) -> list[str]:
+        """Every canonical base URL the map leads to."""
+        seen: list[str] = []
+        for _, _, canonical in self.rules:
+            if canonical not in seen:
+                seen.append(canonical)
+        return seen
+
+    def canonical(self, base: str, path: str) -> str | None:
+        """The canonical base for a request to `base` + `path`, or None when not mapped."""
+        base = base.lower()
+        for rule_base, prefix, canonical in self.rules:
+            if rule_base == base and path.startswith(prefix):
+                return canonical
+        return None
+
+    def map_url(self, url: str) -> str:
+        """`url` with a sandbox base replaced by its canonical base."""
+        if not self.rules:
+            return url
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        canonical = self.canonical(base, parts.path or "/")
+        if canonical is None:
+            return url
+        return canonical + url[len(base) :]
+
+    def map_text(self, text: str) -> str:
+        """Every absolute sandbox URL inside `text` (a body, a header) made canonical."""
+        if not self.rules:
+            return text
+        bases = sorted({rule[0] for rule in self.rules}, key=len, reverse=True)
+        pattern = re.compile(
+            "(" + "|".join(re.escape(b) for b in bases) + r")(/[^\s\"'<>\\]*)?", re.IGNORECASE
+        )
+
+        def replace(match: re.Match[str]) -> str:
+            path = match.group(2) or ""
+            canonical = self.canonical(match.group(1), path or "/")
+            return (canonical + path) if canonical else match.group(0)
+
+        return pattern.sub(replace, text)
+
+    def describe(self) -> dict[str, Any]:
+        """A readable summary for cassette metadata (ports are dropped: they mean nothing later)."""
+        return {"canonical_hosts": self.canonical_hosts}
