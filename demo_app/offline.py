@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from mockkit.serve import ServedFakes, ServeError
+from mockkit.serve import ServedFakes, ServeError, check_port
 
 __all__ = ["CREDENTIAL_KEYS", "OfflineDemo", "has_real_credentials", "main"]
 
@@ -121,6 +121,12 @@ class OfflineDemo:
             assert self.app is not None
             return self.app.wsgi_app(environ, start_response)
 
+        check_port(
+            self.host,
+            self.requested_port,
+            "the shop",
+            "set PORT to another port (0 picks any free port)",
+        )
         self._server = make_server(
             self.host,
             self.requested_port,
@@ -262,13 +268,6 @@ def main() -> int:
             demo = OfflineDemo(port, fake_ports=fake_ports).start()
         except ServeError as exc:
             print(f"demo: {exc}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(
-                f"demo: cannot serve the shop on 127.0.0.1:{port}: {exc.strerror or exc}; "
-                "set PORT to another port (0 picks any free port)",
-                file=sys.stderr,
-            )
             return 1
         try:
             print(demo.banner(), flush=True)

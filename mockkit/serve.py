@@ -19,6 +19,7 @@ import importlib
 import ipaddress
 import json
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,6 +103,27 @@ def check_webhook_url(url: str, allow_remote: bool = False) -> str:
     return url
 
 
+def check_port(host: str, port: int, what: str, hint: str) -> None:
+    """Raise `ServeError` naming `what` and `hint` unless `host:port` can be bound now.
+
+    werkzeug answers a failed bind by printing to stderr and exiting the process, which is
+    no way to tell a user which port to change; so the port is tried here first.
+    """
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _, _, _, address = infos[0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # The same option the server sets, so a port in TIME_WAIT counts as free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot serve {what} on {host}:{port}: {exc.strerror or exc}; {hint}"
+        ) from None
+
+
 #: Where each provider's fake lives; imported only when served, so `python -m mockkit --help`
 #: stays fast and a provider that fails to import only breaks the command that asks for it.
 _FAKE_CLASSES = {
@@ -176,29 +198,39 @@ class ServedFakes:
             return self
         try:
             for name in self.providers:
+                port = self.ports[name]
+                hint = f"choose another --{name}-port (0 picks any free port)"
+                check_port(self.host, port, f"the {name} fake", hint)
                 fake = _make_fake(name)
-                server = fake.serve(self.host, self.ports[name])
                 try:
-                    server.start()
-                except OSError as exc:
+                    server = fake.serve(self.host, port).start()
+                except (OSError, SystemExit) as exc:
+                    # Lost a race for the port after the check above (werkzeug reports a
+                    # failed bind by exiting).
                     raise ServeError(
-                        f"cannot serve the {name} fake on {self.host}:{self.ports[name]}: "
-                        f"{exc.strerror or exc}; choose another --{name}-port "
-                        "(0 picks any free port)"
+                        f"cannot serve the {name} fake on {self.host}:{port}: {exc}; {hint}"
                     ) from None
                 self.fakes[name] = fake
                 self.servers[name] = server
             for name in ("github", "google"):
                 if name in self.fakes:
-                    self.fakes[name].add_client(  # type: ignore[attr-defined]
-                        self.client_id, self.client_secret, redirect_uris=self.redirect_uris
-                    )
+                    self._set_up_oauth(name, self.fakes[name])
             if self.webhook_url:
                 self.forward_webhooks(self.webhook_url)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _set_up_oauth(self, name: str, fake: Any) -> None:
+        fake.add_client(self.client_id, self.client_secret, redirect_uris=self.redirect_uris)
+        # Two test users each, so the consent page offers a real choice; a new one can
+        # still be typed on the page.
+        fake.add_default_user()
+        if name == "github":
+            fake.add_user("hubot", name="Hubot", email="hubot@example.com", private_email=True)
+        else:
+            fake.add_user(email="bob@example.com", name="Bob Example")
 
     def stop(self) -> None:
         """Stop forwarding and every server; their ports are free again when this returns."""
@@ -283,6 +315,7 @@ class ServedFakes:
                 "access_token_url": f"{url}/login/oauth/access_token",
                 "api_base_url": f"{url}/",
                 "redirect_uris": self.redirect_uris,
+                "users": self._user_labels("github"),
             }
         if "google" in self.servers:
             url = self.url("google")
@@ -292,8 +325,13 @@ class ServedFakes:
                 "client_secret": self.client_secret,
                 "discovery_url": f"{url}/.well-known/openid-configuration",
                 "redirect_uris": self.redirect_uris,
+                "users": self._user_labels("google"),
             }
         return out
+
+    def _user_labels(self, name: str) -> list[str]:
+        fake = self.fakes[name]
+        return [str(fake.user_label(user)) for user in fake.users]  # type: ignore[attr-defined]
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, named as the demo shop reads them."""
@@ -331,6 +369,7 @@ class ServedFakes:
             "api_base_url": "API base URL",
             "discovery_url": "discovery URL",
             "redirect_uris": "redirect URIs",
+            "users": "test users",
         }
         lines: list[str] = []
         for name, info in self.details().items():
@@ -340,6 +379,8 @@ class ServedFakes:
                     continue
                 if key == "redirect_uris":
                     value = ", ".join(value) if value else "any (no --redirect-uri given)"
+                if key == "users":
+                    value = ", ".join(value) + " (or type a new one on the consent page)"
                 if key == "forward_webhooks" and not value:
                     value = "nowhere (see --forward-webhooks); events are kept on the fake"
                 lines.append(f"  {labels[key]:<17} {value}")
