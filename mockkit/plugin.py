@@ -42,6 +42,54 @@ def mockkit_no_network() -> Iterator[None]:
 # </stripe:fixtures>
 
 # <oauth:fixtures>
+from typing import TYPE_CHECKING  # noqa: E402 - each section of this file keeps its own imports
+
+if TYPE_CHECKING:  # the OAuth fakes import authlib: load them only when a fixture is used
+    import mockkit.oauth
+
+
+@pytest.fixture
+def mockkit_github() -> Iterator[mockkit.oauth.GitHubFake]:
+    """An active `GitHubFake` answering github.com and api.github.com in-process.
+
+    Registered: client `mockkit-client` / `mockkit-secret` (any redirect_uri) and user
+    `octocat` ("The Octocat", public email `octocat@example.com`). Log a Flask test client
+    in with `mockkit.oauth.login(client, "/login/github", mockkit_github)`.
+    """
+    import mockkit.oauth
+
+    with mockkit.oauth.GitHubFake().with_defaults() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mockkit_google() -> Iterator[mockkit.oauth.GoogleFake]:
+    """An active `GoogleFake` answering Google's OAuth/OIDC hosts in-process.
+
+    Registered: client `mockkit-client` / `mockkit-secret` (any redirect_uri) and user
+    `alice@example.com` ("Alice Example", verified). Discovery is at
+    `https://accounts.google.com/.well-known/openid-configuration`.
+    """
+    import mockkit.oauth
+
+    with mockkit.oauth.GoogleFake().with_defaults() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mockkit_oidc() -> Iterator[mockkit.oauth.OIDCProviderFake]:
+    """An active generic `OIDCProviderFake` at `https://oidc.mockkit.test`, in-process.
+
+    Registered: client `mockkit-client` / `mockkit-secret` (any redirect_uri) and user
+    `alice@example.com` ("Alice Example"). Use `mockkit_oidc.discovery_url` as the app's
+    `server_metadata_url`.
+    """
+    import mockkit.oauth
+
+    with mockkit.oauth.OIDCProviderFake().with_defaults() as fake:
+        yield fake
+
+
 # </oauth:fixtures>
 
 # <errors:fixtures>

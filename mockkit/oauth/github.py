@@ -1,0 +1,348 @@
+"""`GitHubFake`: GitHub's OAuth app flow and user API, quirks included.
+
+- `github.com/login/oauth/authorize`: no `response_type` needed; a redirect_uri that is not
+  the registered callback (or a path below it, on the same host and port) sends the user to
+  the registered callback with `error=redirect_uri_mismatch`, as GitHub does.
+- `github.com/login/oauth/access_token`: form-encoded answers unless `Accept:
+  application/json`; errors (`bad_verification_code`, `incorrect_client_credentials`,
+  `redirect_uri_mismatch`, ...) come back with **HTTP 200**; tokens `gho_...` that never
+  expire, granted scopes comma-separated.
+- `api.github.com/user` (`email: null` when the address is private) and `/user/emails`
+  (needs the `user:email` or `user` scope); 401 `Bad credentials` for a bad token.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from mockkit.http import Request, Response
+from mockkit.oauth.base import AuthorizeRequest, OAuthFake, _Invalid, add_query
+from mockkit.oauth.objects import (
+    github_emails,
+    github_error,
+    github_token_response,
+    github_user,
+)
+from mockkit.oauth.provider import OAuthClient, ProviderError, Token
+
+__all__ = ["GitHubFake", "GitHubUser"]
+
+_WEB = "https://github.com"
+_API = "https://api.github.com"
+_DOCS = "https://docs.github.com/rest"
+_AUTHZ_DOCS = (
+    "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
+)
+
+
+@dataclass
+class GitHubUser:
+    """A GitHub account: `login`, `name`, primary `email` (private or public), more fields.
+
+    `fields` overrides any key of the `/user` JSON (`company`, `bio`, `created_at`, ...).
+    """
+
+    login: str
+    id: int
+    name: str | None = None
+    email: str = ""
+    private_email: bool = False
+    verified: bool = True
+    extra_emails: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def api_json(self) -> dict[str, Any]:
+        """The `GET /user` JSON: `email` is null when the address is private."""
+        public = None if self.private_email else self.email
+        return github_user(self.login, self.id, self.name, public, **self.fields)
+
+    def emails_json(self) -> list[dict[str, Any]]:
+        """The `GET /user/emails` JSON."""
+        return github_emails(self.email, self.private_email, self.verified, self.extra_emails)
+
+
+def _scopes(scope: str) -> list[str]:
+    return [s for s in re.split(r"[\s,]+", scope) if s]
+
+
+class GitHubFake(OAuthFake):
+    """GitHub as an OAuth provider: in-process on github.com and api.github.com, or served.
+
+    Served, every path lives on one server: authorize at
+    `server.url + "/login/oauth/authorize"`, token at `server.url + "/login/oauth/access_token"`
+    and the API at `server.url + "/"` (`/user`, `/user/emails`). `expiring_tokens=True`
+    behaves like a GitHub App with expiring user tokens (`ghu_`, 8 h, refresh `ghr_`).
+    """
+
+    provider_name = "GitHub"
+    hosts = (_WEB, _API)
+    require_response_type = False
+    default_grant_type = "authorization_code"
+
+    def __init__(self, expiring_tokens: bool = False) -> None:
+        super().__init__()
+        self.expiring_tokens = expiring_tokens
+        if expiring_tokens:
+            self.provider.access_token_prefix = "ghu_"
+            self.provider.refresh_token_prefix = "ghr_"
+            self.provider.access_token_ttl = 28800
+            self.provider.refresh_token_ttl = 15811200
+        else:
+            self.provider.access_token_prefix = "gho_"
+            self.provider.access_token_ttl = None
+        self._ids = itertools.count(1)
+        self._set_up_authorize_and_token(
+            (_WEB, "/login/oauth/authorize"), (_WEB, "/login/oauth/access_token")
+        )
+        self._route("user", _API, "/user", ("GET",), self._user)
+        self._route("emails", _API, "/user/emails", ("GET",), self._emails)
+
+    # ---- users -----------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        login: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        private_email: bool = False,
+        id: int | None = None,
+        extra_emails: list[str] | None = None,
+        **fields: Any,
+    ) -> GitHubUser:
+        """Add a GitHub account and return it.
+
+        `private_email=True` hides the address from `/user` (`email: null`); it is then only
+        in `/user/emails`. Unset fields get unique defaults (`user1`, `user1@example.com`).
+        """
+        n = next(self._ids)
+        login = login or f"user{n}"
+        user = GitHubUser(
+            login=login,
+            id=id if id is not None else 1000 + n,
+            name=name,
+            email=email or f"{login}@example.com",
+            private_email=private_email,
+            extra_emails=list(extra_emails or []),
+            fields=dict(fields),
+        )
+        with self._lock:
+            self.users = [u for u in self.users if u.login != login]
+            self.users.append(user)
+        return user
+
+    def add_default_user(self) -> GitHubUser:
+        """`octocat` ("The Octocat"), public email `octocat@example.com`."""
+        return self.add_user("octocat", name="The Octocat", email="octocat@example.com")
+
+    def user_key(self, user: Any) -> str:
+        """Users are chosen on the consent page by `login`."""
+        return str(user.login)
+
+    def user_label(self, user: Any) -> str:
+        """`login (name)` on the consent page."""
+        return f"{user.login} ({user.name})" if user.name else str(user.login)
+
+    def user_from_form(self, value: str) -> GitHubUser:
+        """Find or create the user for a typed login or email."""
+        found = self.find_user(value)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        if "@" in value:
+            return self.add_user(login=value.split("@")[0], email=value)
+        return self.add_user(login=value)
+
+    def reset(self) -> None:
+        """Forget all state."""
+        super().reset()
+        self._ids = itertools.count(1)
+
+    # ---- authorize -------------------------------------------------------------------------
+
+    def resolve_redirect_uri(self, client: OAuthClient, given: str | None) -> str:
+        """GitHub's rule: the registered callback, or a path below it on the same host."""
+        registered = client.redirect_uris
+        if given is None:
+            if registered:
+                return registered[0]
+            raise _Invalid("invalid_request", "Missing required parameter: redirect_uri")
+        if registered is None:
+            if not given.startswith(("http://", "https://")):
+                raise _Invalid("redirect_uri_mismatch", f"Invalid redirect_uri {given!r}.")
+            return given
+        if any(_under(given, callback) for callback in registered):
+            return given
+        raise _MismatchRedirect(registered[0])
+
+    def validate_authorize(self, params: dict[str, str]) -> AuthorizeRequest:
+        """Validate as the base does, turning GitHub's mismatch into its redirect."""
+        try:
+            return super().validate_authorize(params)
+        except _MismatchRedirect as mismatch:
+            raise _GitHubRedirect(mismatch.callback, params.get("state"))
+
+    def _authorize(self, request: Request) -> Response:
+        try:
+            return super()._authorize(request)
+        except _GitHubRedirect as redirect:
+            return Response.redirect(
+                add_query(
+                    redirect.callback,
+                    [
+                        ("error", "redirect_uri_mismatch"),
+                        (
+                            "error_description",
+                            "The redirect_uri MUST match the registered callback URL for "
+                            "this application.",
+                        ),
+                        ("error_uri", _AUTHZ_DOCS + "#redirect-uri-mismatch"),
+                        ("state", redirect.state),
+                    ],
+                )
+            )
+
+    def error_redirect(
+        self, request: AuthorizeRequest, error: str, description: str | None = None
+    ) -> Response:
+        """GitHub adds an `error_uri` to its authorization errors."""
+        return Response.redirect(
+            add_query(
+                request.redirect_uri,
+                [
+                    ("error", error),
+                    ("error_description", description),
+                    ("error_uri", _AUTHZ_DOCS + "#" + error.replace("_", "-")),
+                    ("state", request.state),
+                ],
+            )
+        )
+
+    # ---- token endpoint --------------------------------------------------------------------
+
+    def issues_refresh_token(self, code: Any) -> bool:
+        """Only GitHub Apps with expiring user tokens get refresh tokens."""
+        return self.expiring_tokens
+
+    def token_response(
+        self, request: Request, token: Token, client: OAuthClient, refreshed: bool = False
+    ) -> dict[str, Any]:
+        """GitHub's token body: scopes comma-separated, expiry fields for expiring tokens."""
+        scope = ",".join(_scopes(token.scope))
+        if not self.expiring_tokens:
+            return github_token_response(token.access_token, scope)
+        return github_token_response(
+            token.access_token,
+            scope,
+            refresh_token=token.refresh_token,
+            expires_in=self.provider.access_token_ttl,
+            refresh_token_expires_in=self.provider.refresh_token_ttl,
+        )
+
+    def _encode(self, request: Request, data: dict[str, Any]) -> Response:
+        headers = [("Cache-Control", "no-store")]
+        if "application/json" in (request.headers.get("Accept") or "").lower():
+            return Response.json(data, 200, headers)
+        # GitHub's default: a form-encoded body, even for errors.
+        return Response(
+            200,
+            urlencode({k: str(v) for k, v in data.items()}),
+            headers,
+            content_type="application/x-www-form-urlencoded; charset=utf-8",
+        )
+
+    def token_success(self, request: Request, data: dict[str, Any]) -> Response:
+        """Form-encoded unless the client sent `Accept: application/json`."""
+        return self._encode(request, data)
+
+    def token_error(self, request: Request, err: ProviderError) -> Response:
+        """GitHub's error codes, with HTTP 200, in the format the Accept header asks for."""
+        if err.error == "invalid_client":
+            code = "incorrect_client_credentials"
+        elif err.reason == "redirect_uri":
+            code = "redirect_uri_mismatch"
+        elif err.reason == "refresh":
+            code = "bad_refresh_token"
+        elif err.error in ("invalid_grant", "invalid_request"):
+            code = "bad_verification_code"
+        else:
+            code = err.error
+        body = github_error(code)
+        if code in ("bad_verification_code", "unsupported_grant_type") and err.description:
+            body["error_description"] = err.description
+        response = self._encode(request, body)
+        if err.status == 405:
+            response.status = 405
+        return response
+
+    # ---- API -------------------------------------------------------------------------------
+
+    def _api_token(self, request: Request) -> Token | None:
+        return self.provider.lookup(self.bearer(request, ("bearer", "token")))
+
+    @staticmethod
+    def bad_credentials() -> Response:
+        """GitHub's 401 for a missing, invalid or revoked token."""
+        return Response.json(
+            {"message": "Bad credentials", "documentation_url": _DOCS, "status": "401"}, 401
+        )
+
+    def _scope_headers(self, token: Token, accepted: str) -> list[tuple[str, str]]:
+        return [
+            ("X-OAuth-Scopes", ", ".join(_scopes(token.scope))),
+            ("X-Accepted-OAuth-Scopes", accepted),
+            ("X-GitHub-Media-Type", "github.v3; format=json"),
+        ]
+
+    def _user(self, request: Request) -> Response:
+        token = self._api_token(request)
+        if token is None:
+            return self.bad_credentials()
+        return Response.json(token.user.api_json(), 200, self._scope_headers(token, ""))
+
+    def _emails(self, request: Request) -> Response:
+        token = self._api_token(request)
+        if token is None:
+            return self.bad_credentials()
+        headers = self._scope_headers(token, "user, user:email")
+        if not {"user", "user:email"} & set(_scopes(token.scope)):
+            # GitHub hides what a token may not see behind a 404.
+            body = {
+                "message": "Not Found",
+                "documentation_url": _DOCS
+                + "/users/emails#list-email-addresses-for-the-authenticated-user",
+                "status": "404",
+            }
+            return Response.json(body, 404, headers)
+        return Response.json(token.user.emails_json(), 200, headers)
+
+    def not_found(self, request: Request, hint: str | None) -> Response:
+        """GitHub's 404 body (with mockkit's hint of the closest route)."""
+        body = {"message": "Not Found", "documentation_url": _DOCS, "status": "404"}
+        if hint:
+            body["mockkit_hint"] = f"closest route: {hint}"
+        return Response.json(body, 404)
+
+
+class _MismatchRedirect(Exception):
+    def __init__(self, callback: str) -> None:
+        super().__init__(callback)
+        self.callback = callback
+
+
+class _GitHubRedirect(Exception):
+    def __init__(self, callback: str, state: str | None) -> None:
+        super().__init__(callback)
+        self.callback = callback
+        self.state = state
+
+
+def _under(uri: str, callback: str) -> bool:
+    """Whether `uri` is `callback` or below it, same scheme, host and port (GitHub's rule)."""
+    a, b = urlsplit(uri), urlsplit(callback)
+    if (a.scheme, a.netloc) != (b.scheme, b.netloc):
+        return False
+    base = b.path.rstrip("/")
+    return a.path == b.path or a.path.startswith(base + "/")
