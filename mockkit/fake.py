@@ -27,9 +27,13 @@ __all__ = ["BaseFake", "Fault", "FaultRule", "Route", "Routes"]
 
 
 class Fault(Protocol):
-    """Anything `fake.inject()` accepts: it answers a request or raises `TransportFault`."""
+    """Anything `fake.inject()` accepts: it answers a request or raises `TransportFault`.
 
-    def respond(self, request: Request) -> Response: ...
+    `respond()` may also return `None`: the fault only delayed the request (`slow()` without
+    `then=`), and the fake answers it as usual.
+    """
+
+    def respond(self, request: Request) -> Response | None: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,8 +219,9 @@ class BaseFake:
         fault = self._fault_for(request)
         if fault is not None:
             response = fault.respond(request)  # may raise TransportFault
-            request.status = response.status
-            return response
+            if response is not None:  # None: a delay only, then the usual answer
+                request.status = response.status
+                return response
         try:
             with self._lock:
                 response = self.dispatch(request)

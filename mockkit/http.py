@@ -35,6 +35,9 @@ class Request:
     served: bool = False
     params: Any = None
     status: int | None = None
+    #: The client's timeout when the transport can see it (`requests`' `timeout=`: seconds, or
+    #: a (connect, read) pair); faults such as `mockkit.errors.slow()` compare delays with it.
+    timeout: float | tuple[float | None, float | None] | None = None
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

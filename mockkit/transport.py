@@ -148,8 +148,14 @@ def request_from_prepared(prepared: requests.PreparedRequest) -> Request:
     else:  # a file-like or generator body (responses has already read file-likes)
         raw = b"".join(chunk.encode() if isinstance(chunk, str) else bytes(chunk) for chunk in body)
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(prepared.headers)
+    # `responses` keeps the send() keyword arguments on the prepared request: the timeout.
+    req_kwargs = getattr(prepared, "req_kwargs", None) or {}
     return Request(
-        method=prepared.method or "GET", url=prepared.url or "", headers=headers, body=raw
+        method=prepared.method or "GET",
+        url=prepared.url or "",
+        headers=headers,
+        body=raw,
+        timeout=req_kwargs.get("timeout"),
     )
 
 
@@ -324,6 +330,12 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def connection_dropped(
+        self, error: BaseException, environ: WSGIEnvironment | None = None
+    ) -> None:
+        # A connection a fault aborted (or a client dropped) is never read from again.
+        self.close_connection = True
 
 
 class LoopbackServer:

@@ -1,0 +1,87 @@
+"""Transport faults carried out for real on the loopback server's socket.
+
+Clients use short timeouts (50 ms): the only real time these tests spend is the client's own
+timer running out, which is the behaviour under test.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+import stripe
+
+from mockkit import errors
+from mockkit.errors import Fault
+from mockkit.transport import no_retry_sleep
+
+from .conftest import EchoFake
+
+TIMEOUT = 0.05
+
+# Served, what plain `requests` raises and the text that shows it happened on the wire.
+SERVED: list[tuple[Fault, type[BaseException], str]] = [
+    (errors.connect_timeout(), requests.ReadTimeout, "Read timed out"),
+    (errors.read_timeout(), requests.ReadTimeout, "Read timed out"),
+    (errors.connection_refused(), requests.ConnectionError, "Connection reset by peer"),
+    (errors.connection_reset(), requests.ConnectionError, "Connection reset by peer"),
+    (errors.dns_failure(), requests.ConnectionError, "Remote end closed connection"),
+    (errors.ssl_error(), requests.ConnectionError, "BadStatusLine"),
+    (errors.truncated_body(), requests.exceptions.ChunkedEncodingError, "IncompleteRead"),
+    (errors.slow(1.0), requests.ReadTimeout, "Read timed out"),
+]
+
+
+@pytest.mark.parametrize(("fault", "raised", "text"), SERVED, ids=lambda v: getattr(v, "name", ""))
+def test_served_fault_happens_on_the_real_socket(
+    echo: EchoFake, fault: Fault, raised: type[BaseException], text: str
+) -> None:
+    echo.inject(fault, path="/v1/payment_intents")
+    with echo.serve() as server:
+        with pytest.raises(raised, match=text) as caught:
+            requests.post(server.url + "/v1/payment_intents", timeout=TIMEOUT)
+        assert type(caught.value) is raised
+        # The fault fired once; the server keeps serving the next request normally.
+        answer = requests.post(server.url + "/v1/payment_intents", timeout=1)
+    assert answer.json()["id"] == "pi_mockkit"
+
+
+def test_served_read_timeout_is_retried_by_stripe_with_one_idempotency_key(echo: EchoFake) -> None:
+    echo.inject(errors.read_timeout(), path="/v1/payment_intents", times=None)
+    with echo.serve() as server, no_retry_sleep():
+        client = stripe.StripeClient(
+            "sk_test_mockkit",
+            base_addresses={"api": server.url},
+            http_client=stripe.RequestsClient(timeout=TIMEOUT),
+            max_network_retries=2,
+        )
+        started = time.perf_counter()
+        with pytest.raises(stripe.APIConnectionError):
+            client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
+        elapsed = time.perf_counter() - started
+    assert len(echo.requests) == 3
+    assert len({r.headers["Idempotency-Key"] for r in echo.requests}) == 1
+    # Three client timeouts, no backoff sleeps.
+    assert elapsed < 3 * TIMEOUT + 0.5
+
+
+def test_served_truncated_body_is_not_retried_by_stripe(echo: EchoFake) -> None:
+    echo.inject(errors.truncated_body(), times=None)
+    with echo.serve() as server, no_retry_sleep():
+        client = stripe.StripeClient(
+            "sk_test_mockkit", base_addresses={"api": server.url}, max_network_retries=2
+        )
+        with pytest.raises(stripe.APIConnectionError, match="IncompleteRead"):
+            client.v1.payment_intents.create(params={"amount": 100, "currency": "usd"})
+    assert len(echo.requests) == 1
+
+
+def test_served_slow_under_the_timeout_answers_normally_after_the_delay(echo: EchoFake) -> None:
+    echo.inject(errors.slow(0.02))
+    with echo.serve() as server:
+        started = time.perf_counter()
+        answer = requests.post(server.url + "/v1/payment_intents", timeout=1)
+        elapsed = time.perf_counter() - started
+    assert answer.json()["status"] == "ok"
+    assert elapsed >= 0.02
