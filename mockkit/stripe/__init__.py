@@ -1,0 +1,19 @@
+"""mockkit's Stripe fake: a stateful test-mode Stripe for the real stripe-python SDK.
+
+`StripeFake` is the fake; `objects` holds factories of realistic Stripe objects usable
+without it; `cards` lists the test payment methods and their outcomes.
+"""
+
+from mockkit.stripe import cards, objects
+from mockkit.stripe.fake import CheckoutError, LoggedRequest, StripeFake
+from mockkit.stripe.webhooks import Delivery, WebhookForwarder
+
+__all__ = [
+    "CheckoutError",
+    "Delivery",
+    "LoggedRequest",
+    "StripeFake",
+    "WebhookForwarder",
+    "cards",
+    "objects",
+]

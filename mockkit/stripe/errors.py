@@ -13,7 +13,15 @@ from typing import Any
 
 from mockkit.http import Response
 
-__all__ = ["error_body", "error_response", "request_id"]
+__all__ = [
+    "StripeError",
+    "error_body",
+    "error_response",
+    "invalid_request",
+    "no_such",
+    "param_error",
+    "request_id",
+]
 
 DOC_BASE = "https://stripe.com/docs/error-codes/"
 
@@ -78,3 +86,76 @@ def error_response(
     for name, value in (headers or {}).items():
         response.set_header(name, value)
     return response
+
+
+class StripeError(Exception):
+    """An error the Stripe fake answers with; raised by its state and routes, never escapes.
+
+    `store=False` marks errors found before the request started executing (parameter
+    validation): Stripe does not save those for idempotent replay.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        type: str,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        decline_code: str | None = None,
+        store: bool = True,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.type = type
+        self.message = message
+        self.code = code
+        self.param = param
+        self.decline_code = decline_code
+        self.store = store
+        self.extra = extra
+
+    def response(self) -> Response:
+        """The complete Stripe error response for this error."""
+        return error_response(
+            self.status,
+            self.type,
+            self.message,
+            code=self.code,
+            param=self.param,
+            decline_code=self.decline_code,
+            **self.extra,
+        )
+
+
+def invalid_request(
+    message: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    status: int = 400,
+    **extra: Any,
+) -> StripeError:
+    """A 400 `invalid_request_error` raised while the request executes (saved for replay).
+
+    `extra` adds fields such as `payment_intent` (the intent in its current state).
+    """
+    return StripeError(status, "invalid_request_error", message, code=code, param=param, **extra)
+
+
+def param_error(message: str, param: str | None, code: str | None = None) -> StripeError:
+    """A 400 parameter validation error (not saved for idempotent replay, as on Stripe)."""
+    return StripeError(400, "invalid_request_error", message, code=code, param=param, store=False)
+
+
+def no_such(kind: str, object_id: str, param: str = "id", status: int = 404) -> StripeError:
+    """Stripe's `resource_missing` error: "No such customer: 'cus_123'"."""
+    return StripeError(
+        status,
+        "invalid_request_error",
+        f"No such {kind}: '{object_id}'",
+        code="resource_missing",
+        param=param,
+    )

@@ -1,0 +1,110 @@
+"""The hosted pages of the served fake: Checkout's payment page and the 3D Secure challenge.
+
+Plain HTML forms with stable element ids for browser tests: `#card` (a select of test cards),
+`#email`, `#pay`, `#cancel`, `#error`, `#total`, `#line-items`; on the 3D Secure page
+`#complete` and `#fail`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from mockkit.stripe.cards import CARDS
+
+__all__ = ["PAGE_CARDS", "challenge_page", "checkout_page", "message_page", "money"]
+
+#: The test cards offered on the payment page, in order.
+PAGE_CARDS = (
+    "pm_card_visa",
+    "pm_card_mastercard",
+    "pm_card_amex",
+    "pm_card_chargeDeclined",
+    "pm_card_chargeDeclinedInsufficientFunds",
+    "pm_card_chargeDeclinedExpiredCard",
+    "pm_card_chargeDeclinedIncorrectCvc",
+    "pm_card_chargeDeclinedProcessingError",
+    "pm_card_threeDSecure2Required",
+)
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.3rem} table{width:100%;border-collapse:collapse;margin:1rem 0}
+td{padding:.3rem 0;border-bottom:1px solid #ddd} td.amount{text-align:right}
+label{display:block;margin:.8rem 0 .2rem} select,input{width:100%;padding:.4rem}
+button{margin-top:1rem;padding:.6rem 1.2rem;background:#635bff;color:#fff;border:0;
+ border-radius:4px}
+#error{color:#b00020;margin:1rem 0} .test{background:#fff4d6;padding:.3rem .6rem;font-size:.85rem}
+"""
+
+
+def money(amount: int, currency: str) -> str:
+    """`"$20.00"` for 2000 usd; other currencies as `"20.00 EUR"`."""
+    if currency == "jpy":
+        return f"¥{amount}"
+    symbols = {"usd": "$", "eur": "€", "gbp": "£"}
+    value = f"{amount / 100:,.2f}"
+    return symbols[currency] + value if currency in symbols else f"{value} {currency.upper()}"
+
+
+def _page(title: str, body: str, status_note: str = "") -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        "<p class=test>TEST MODE: mockkit's Stripe fake. No real card is charged.</p>"
+        f"{status_note}{body}</body></html>"
+    )
+
+
+def checkout_page(
+    session: dict[str, Any], line_items: list[dict[str, Any]], error: str | None = None
+) -> str:
+    """The payment page of an open Checkout Session (with a decline message when given)."""
+    rows = "".join(
+        f"<tr><td>{escape(str(li['description'] or 'Item'))} &times; {li['quantity']}</td>"
+        f"<td class=amount>{escape(money(li['amount_total'], li['currency']))}</td></tr>"
+        for li in line_items
+    )
+    options = "".join(
+        f'<option value="{pm}">{escape(CARDS[pm].label)} ({CARDS[pm].brand} '
+        f"&bull;&bull;&bull;&bull; {CARDS[pm].last4})</option>"
+        for pm in PAGE_CARDS
+    )
+    email = session.get("customer_email") or ""
+    error_html = f"<div id=error role=alert>{escape(error)}</div>" if error else ""
+    cancel = session.get("cancel_url")
+    cancel_html = (
+        f'<p><a id=cancel href="{escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
+    )
+    total = escape(money(session["amount_total"], session["currency"]))
+    body = (
+        f"<h1>Pay <span id=total>{total}</span></h1>"
+        f"<table id=line-items>{rows}<tr><td><b>Total</b></td><td class=amount><b>{total}</b></td>"
+        f"</tr></table>{error_html}"
+        f'<form method=post action="/c/pay/{escape(session["id"])}">'
+        "<label for=email>Email</label>"
+        f'<input id=email name=email type=email value="{escape(email)}">'
+        f"<label for=card>Test card</label><select id=card name=card>{options}</select>"
+        "<button id=pay type=submit>Pay</button></form>"
+        f"{cancel_html}"
+    )
+    return _page("Checkout (mockkit test mode)", body)
+
+
+def message_page(title: str, message: str, link: str | None = None, link_text: str = "") -> str:
+    """A page saying why a session cannot be paid (complete, expired, unknown)."""
+    link_html = f'<p><a id=back href="{escape(link)}">{escape(link_text)}</a></p>' if link else ""
+    return _page(title, f"<h1>{escape(title)}</h1><p id=message>{escape(message)}</p>{link_html}")
+
+
+def challenge_page(payment_intent: dict[str, Any]) -> str:
+    """The 3D Secure challenge for a PaymentIntent in `requires_action`."""
+    pid = escape(payment_intent["id"])
+    amount = escape(money(payment_intent["amount"], payment_intent["currency"]))
+    body = (
+        f"<h1>3D Secure 2 test challenge</h1><p>Authenticate the payment of {amount}?</p>"
+        f'<form method=post action="/3d_secure_2/hosted/{pid}">'
+        "<button id=complete name=action value=complete type=submit>Complete</button> "
+        "<button id=fail name=action value=fail type=submit>Fail</button></form>"
+    )
+    return _page("3D Secure (mockkit test mode)", body)

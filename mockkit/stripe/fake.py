@@ -1,0 +1,591 @@
+"""`StripeFake`: a stateful Stripe test-mode account that stripe-python cannot tell from Stripe.
+
+In-process (`with StripeFake() as fake:`) it answers `https://api.stripe.com` (and the hosted
+`checkout.stripe.com` / `hooks.stripe.com` pages) through `responses`; served
+(`with fake.serve() as server:`) it answers the same routes, on the same state, over HTTP on
+127.0.0.1. This module is the HTTP glue: auth, parameter decoding, idempotency, `expand`,
+encoding, the hosted pages and webhook delivery. The rules live in `state.py`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
+from urllib.parse import parse_qsl
+
+from mockkit.fake import BaseFake
+from mockkit.http import Request, Response
+from mockkit.stripe import checkout_page, webhooks
+from mockkit.stripe.errors import StripeError, error_body, request_id
+from mockkit.stripe.objects import API_VERSION
+from mockkit.stripe.params import decode, validate
+from mockkit.stripe.routes import ROUTES, endpoint_for, expand
+from mockkit.stripe.state import StripeState
+from mockkit.stripe.webhooks import Delivery, WebhookForwarder
+
+__all__ = ["CheckoutError", "LoggedRequest", "StripeFake"]
+
+_NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization "
+    "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+    "https://stripe.com/docs/api#authentication for details, or we can help at "
+    "https://support.stripe.com/."
+)
+
+
+class CheckoutError(Exception):
+    """`fake.complete_checkout()` was asked to pay a session that cannot be paid."""
+
+
+class LoggedRequest(NamedTuple):
+    """One received request, as tests usually want to see it."""
+
+    method: str
+    path: str
+    params: Any
+    idempotency_key: str | None
+    status: int | None
+
+
+@dataclass
+class _Saved:
+    """A response kept for idempotent replay."""
+
+    fingerprint: tuple[str, str, tuple[tuple[str, str], ...]]
+    status: int
+    body: bytes
+    request_id: str
+
+
+def _mask(key: str) -> str:
+    return key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else key
+
+
+class StripeFake(BaseFake):
+    """A Stripe account in test mode, with its own state, for the real stripe-python SDK.
+
+    ::
+
+        with StripeFake() as fake:            # answers https://api.stripe.com in-process
+            stripe.api_key = "sk_test_123"
+            pi = stripe.PaymentIntent.create(amount=2000, currency="usd",
+                                             payment_method="pm_card_visa", confirm=True,
+                                             payment_method_types=["card"])
+            assert pi.status == "succeeded"
+            assert [e["type"] for e in fake.events][-1] == "payment_intent.succeeded"
+
+    `api_key`: accept only this key (default: any `sk_test_`/`rk_test_` key). `webhook_secret`:
+    the `whsec_...` events are signed with (default: a fresh one). `clock`: a callable giving
+    Unix time for `created`/`expires_at` (default `time.time`; settable later as
+    `fake.clock`). `seed`: make generated ids reproducible.
+    """
+
+    hosts: ClassVar[tuple[str, ...]] = (
+        "https://api.stripe.com",
+        "https://checkout.stripe.com",
+        "https://hooks.stripe.com",
+    )
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        webhook_secret: str | None = None,
+        clock: Callable[[], float] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        if api_key is not None and not api_key.startswith(("sk_test_", "rk_test_")):
+            raise ValueError("StripeFake runs in test mode only: api_key must be sk_test_...")
+        self.api_key = api_key
+        #: The secret every event delivered by this fake is signed with.
+        self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(16)
+        self._seed = seed
+        self.state = StripeState(clock, seed)
+        self._idempotency: dict[tuple[str, str], _Saved] = {}
+        self._forwarders: list[WebhookForwarder] = []
+
+    # ---- inspection --------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The callable giving the fake's current Unix time (for `created`, `expires_at`)."""
+        return self.state.clock
+
+    @clock.setter
+    def clock(self, value: Callable[[], float]) -> None:
+        self.state.clock = value
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event the fake emitted, oldest first."""
+        return self.state.events
+
+    def events_of(self, type: str) -> list[dict[str, Any]]:
+        """The emitted events of one type (e.g. `"payment_intent.succeeded"`), oldest first."""
+        return [e for e in self.state.events if e["type"] == type]
+
+    def objects(self, kind: str) -> Mapping[str, dict[str, Any]]:
+        """The stored objects of a kind (`"customer"`, `"payment_intent"`, ...) by id (read-only).
+
+        Kinds: customer, payment_method, product, price, payment_intent, charge, refund,
+        checkout.session, event.
+        """
+        try:
+            return MappingProxyType(self.state.stores[kind].by_id)
+        except KeyError:
+            raise KeyError(f"unknown kind {kind!r}; one of {sorted(self.state.stores)}") from None
+
+    @property
+    def customers(self) -> Mapping[str, dict[str, Any]]:
+        """Stored customers by id."""
+        return self.objects("customer")
+
+    @property
+    def payment_intents(self) -> Mapping[str, dict[str, Any]]:
+        """Stored PaymentIntents by id."""
+        return self.objects("payment_intent")
+
+    @property
+    def charges(self) -> Mapping[str, dict[str, Any]]:
+        """Stored charges by id."""
+        return self.objects("charge")
+
+    @property
+    def refunds(self) -> Mapping[str, dict[str, Any]]:
+        """Stored refunds by id."""
+        return self.objects("refund")
+
+    @property
+    def checkout_sessions(self) -> Mapping[str, dict[str, Any]]:
+        """Stored Checkout Sessions by id."""
+        return self.objects("checkout.session")
+
+    @property
+    def payment_methods(self) -> Mapping[str, dict[str, Any]]:
+        """Stored PaymentMethods by id."""
+        return self.objects("payment_method")
+
+    @property
+    def products(self) -> Mapping[str, dict[str, Any]]:
+        """Stored products by id."""
+        return self.objects("product")
+
+    @property
+    def prices(self) -> Mapping[str, dict[str, Any]]:
+        """Stored prices by id."""
+        return self.objects("price")
+
+    def get(self, object_id: str) -> dict[str, Any]:
+        """A copy of any stored object by id (`cus_...`, `pi_...`, ...); KeyError if unknown."""
+        for store in self.state.stores.values():
+            found = store.by_id.get(object_id)
+            if found is not None:
+                return dict(found)
+        raise KeyError(f"the fake holds no object with id {object_id!r}")
+
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        """Received requests as `(method, path, params, idempotency_key, status)` records."""
+        return [
+            LoggedRequest(r.method, r.path, r.params, r.headers.get("Idempotency-Key"), r.status)
+            for r in list(self.requests)
+        ]
+
+    def reset(self) -> None:
+        """Forget every object, event, logged request, idempotency key and fault rule.
+
+        Webhook forwarding (`forward_webhooks`) and the webhook secret stay.
+        """
+        super().reset()
+        with self._lock:
+            listeners = self.state.listeners
+            self.state = StripeState(self.state.clock, self._seed)
+            self.state.listeners = listeners
+            self._idempotency.clear()
+
+    # ---- test controls -----------------------------------------------------------------------
+
+    def complete_checkout(
+        self, session_id: str, payment_method: str = "pm_card_visa", *, email: str | None = None
+    ) -> dict[str, Any]:
+        """Pay an open Checkout Session as a customer would on the hosted page.
+
+        Creates and confirms its PaymentIntent with `payment_method` (a test id such as
+        `pm_card_visa`), completes the session and emits `checkout.session.completed`. Returns
+        the session. A declined card leaves the session open, emits
+        `payment_intent.payment_failed` and raises `CheckoutError` with the decline message;
+        so does a session that is unknown, complete or expired.
+        """
+        with self._lock:
+            self._set_context(None, None, None, False)
+            try:
+                result = self.state.complete_checkout(session_id, payment_method, email)
+            except StripeError as exc:
+                raise CheckoutError(exc.message) from None
+        if result.error is not None:
+            raise CheckoutError(
+                f"{result.error['message']} (code={result.error['code']}, "
+                f"decline_code={result.error['decline_code']}); the session stays open."
+            )
+        return dict(result.session)
+
+    def authenticate(self, payment_intent_id: str, succeed: bool = True) -> dict[str, Any]:
+        """Complete (or fail) the 3D Secure challenge of a `requires_action` PaymentIntent.
+
+        On success the intent proceeds (`succeeded`, or `requires_capture` for manual capture);
+        on failure it returns to `requires_payment_method` with `last_payment_error`.
+        """
+        with self._lock:
+            self._set_context(None, None, None, False)
+            try:
+                return dict(self.state.authenticate(payment_intent_id, succeed))
+            except StripeError as exc:
+                raise ValueError(exc.message) from None
+
+    # ---- webhooks ----------------------------------------------------------------------------
+
+    def sign(
+        self, payload: bytes | str, timestamp: float | None = None, secret: str | None = None
+    ) -> str:
+        """The `Stripe-Signature` header for `payload`, signed with `webhook_secret`."""
+        return webhooks.sign(payload, secret or self.webhook_secret, timestamp)
+
+    def deliver(
+        self,
+        target: Any,
+        events: Iterable[Mapping[str, Any]] | None = None,
+        *,
+        path: str = "/",
+        duplicate: bool = False,
+        reverse: bool = False,
+        shuffle: int | None = None,
+        bad_signature: bool = False,
+        timestamp: float | None = None,
+        old: bool = False,
+    ) -> list[Delivery]:
+        """POST events (default: all emitted so far), signed, to `target`.
+
+        `target`: a Flask test client (events go to `path`), a URL string, or a callable taking
+        `(body, headers)`. Misbehave on request: `duplicate=True`, `reverse=True`,
+        `shuffle=<seed>`, `bad_signature=True`, `old=True` (timestamp beyond the 300 s
+        tolerance) or an exact `timestamp`. Returns one `Delivery` per POST.
+        """
+        chosen = list(self.state.events if events is None else events)
+        return webhooks.deliver(
+            target,
+            chosen,
+            self.webhook_secret,
+            path=path,
+            duplicate=duplicate,
+            reverse=reverse,
+            shuffle=shuffle,
+            bad_signature=bad_signature,
+            timestamp=timestamp,
+            old=old,
+        )
+
+    def forward_webhooks(
+        self, url: str, *, retries: int = 2, backoff: float = 0.2
+    ) -> WebhookForwarder:
+        """From now on POST every new event, signed, to `url` from a background thread.
+
+        Returns the forwarder: `forwarder.wait()` blocks until what is queued was delivered,
+        `forwarder.deliveries` lists the attempts, `forwarder.stop()` ends forwarding.
+        """
+        forwarder = WebhookForwarder(url, self.webhook_secret, retries, backoff).start()
+        with self._lock:
+            self._forwarders.append(forwarder)
+            self.state.listeners.append(forwarder)
+        return forwarder
+
+    def stop_forwarding(self) -> None:
+        """Stop every webhook forwarder (after delivering what they have queued)."""
+        with self._lock:
+            forwarders, self._forwarders = self._forwarders, []
+            for f in forwarders:
+                if f in self.state.listeners:
+                    self.state.listeners.remove(f)
+        for f in forwarders:
+            f.stop()
+
+    # ---- request handling --------------------------------------------------------------------
+
+    def internal_error(self, request: Request, exc: BaseException) -> Response:
+        """A bug in the fake: Stripe's 500 `api_error`, marked not to be retried."""
+        response = self._error(
+            StripeError(
+                500,
+                "api_error",
+                f"mockkit's Stripe fake failed on {request.method} {request.path}: {exc!r}. "
+                "This is a bug in mockkit; please report it.",
+            ),
+            request_id(),
+            request,
+        )
+        response.set_header("Stripe-Should-Retry", "false")
+        return response
+
+    def _set_context(
+        self, rid: str | None, key: str | None, base_url: str | None, served: bool
+    ) -> None:
+        ctx = self.state.context
+        ctx.request_id, ctx.idempotency_key, ctx.base_url, ctx.served = rid, key, base_url, served
+
+    def _headers(self, request: Request, rid: str) -> list[tuple[str, str]]:
+        headers = [
+            ("Request-Id", rid),
+            ("Stripe-Version", request.headers.get("Stripe-Version") or API_VERSION),
+        ]
+        key = request.headers.get("Idempotency-Key")
+        if key and request.method == "POST":
+            headers.append(("Idempotency-Key", key))
+        return headers
+
+    def _error(self, error: StripeError, rid: str, request: Request) -> Response:
+        body = error_body(
+            error.type,
+            error.message,
+            code=error.code,
+            param=error.param,
+            decline_code=error.decline_code,
+            req_id=rid,
+            **{k: v for k, v in error.extra.items() if v is not None},
+        )
+        return Response.json(body, error.status, self._headers(request, rid))
+
+    def _authenticate(self, request: Request) -> tuple[str | None, StripeError | None]:
+        auth = request.headers.get("Authorization") or ""
+        key = ""
+        if auth[:7].lower() == "bearer ":
+            key = auth[7:].strip()
+        elif auth[:6].lower() == "basic ":
+            try:
+                key = base64.b64decode(auth[6:].strip()).decode("utf-8").split(":", 1)[0]
+            except (ValueError, UnicodeDecodeError):
+                key = auth
+        elif auth:
+            key = auth
+        if not key:
+            return None, StripeError(401, "invalid_request_error", _NO_KEY)
+        if key.startswith(("sk_live_", "rk_live_")):
+            return None, StripeError(
+                401,
+                "invalid_request_error",
+                f"mockkit's Stripe fake runs in test mode only and refuses live API keys "
+                f"({_mask(key)}). Use a test key such as sk_test_123.",
+            )
+        if key.startswith(("pk_test_", "pk_live_")):
+            return None, StripeError(
+                401,
+                "invalid_request_error",
+                "This API call cannot be made with a publishable API key. Please use a secret "
+                "API key. You can find a list of your API keys at "
+                "https://dashboard.stripe.com/account/apikeys.",
+            )
+        if self.api_key is not None and key != self.api_key:
+            return None, StripeError(
+                401, "invalid_request_error", f"Invalid API Key provided: {_mask(key)}"
+            )
+        if not key.startswith(("sk_test_", "rk_test_")):
+            return None, StripeError(
+                401, "invalid_request_error", f"Invalid API Key provided: {_mask(key)}"
+            )
+        return key, None
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer one request: hosted pages, or the API (auth, params, idempotency, expand)."""
+        path = request.path
+        if path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
+            return self._checkout_page(request)
+        if path.startswith("/3d_secure_2/hosted/"):
+            return self._challenge_page(request)
+        rid = request_id()
+        api_key, auth_error = self._authenticate(request)
+        if auth_error is not None:
+            return self._error(auth_error, rid, request)
+        method = request.method
+        found = ROUTES.match(method, path) if not path.endswith("/search") else None
+        if found is None:
+            return self._unrecognized(request, rid)
+        route, path_params = found
+        endpoint = endpoint_for(route.handler)
+        if method == "POST":
+            pairs = request.form()
+            if request.query_string:
+                pairs = request.query + pairs
+        else:
+            pairs = request.query if request.query_string else []
+        try:
+            raw = decode(pairs)
+            request.params = raw
+            params = validate(raw, endpoint.spec, endpoint.required)
+        except StripeError as exc:
+            return self._error(exc, rid, request)
+
+        key = request.headers.get("Idempotency-Key") if method == "POST" else None
+        scope = fingerprint = None
+        if key:
+            scope = (api_key or "", key)
+            fingerprint = (method, path, tuple(sorted(pairs)))
+            saved = self._idempotency.get(scope)
+            if saved is not None:
+                return self._replay(request, rid, key, saved, fingerprint)
+
+        self._set_context(rid, key, request.base_url, request.served)
+        store = True
+        try:
+            result = endpoint.handler(self.state, params, **path_params)
+            paths = params.get("expand")
+            if paths:
+                result = expand(self.state, result, endpoint.kind, paths)
+            response = Response.json(result, 200, self._headers(request, rid))
+        except StripeError as exc:
+            store = exc.store
+            response = self._error(exc, rid, request)
+        finally:
+            self._set_context(None, None, None, False)
+        if scope is not None and fingerprint is not None and store:
+            self._idempotency[scope] = _Saved(fingerprint, response.status, response.body, rid)
+        return response
+
+    def _replay(
+        self,
+        request: Request,
+        rid: str,
+        key: str,
+        saved: _Saved,
+        fingerprint: tuple[str, str, tuple[tuple[str, str], ...]],
+    ) -> Response:
+        if saved.fingerprint != fingerprint:
+            return self._error(
+                StripeError(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with. Try using a key other than "
+                    f"'{key}' if you meant to execute a different request.",
+                ),
+                rid,
+                request,
+            )
+        headers = self._headers(request, rid)
+        headers += [
+            ("Idempotent-Replayed", "true"),
+            ("Original-Request", saved.request_id),
+            ("Content-Type", "application/json"),
+        ]
+        return Response(saved.status, saved.body, headers)
+
+    def _unrecognized(self, request: Request, rid: str) -> Response:
+        closest = ROUTES.closest(request.method, request.path)
+        hint = f"; closest supported: {closest}" if closest else ""
+        message = (
+            f"Unrecognized request URL ({request.method}: {request.path}). mockkit's Stripe "
+            f"fake does not emulate this endpoint{hint}. See the README's table of what is "
+            "emulated."
+        )
+        return self._error(StripeError(404, "invalid_request_error", message), rid, request)
+
+    # ---- hosted pages ------------------------------------------------------------------------
+
+    def _checkout_page(self, request: Request) -> Response:
+        parts = request.path.strip("/").split("/")
+        if len(parts) != 3 or parts[:2] != ["c", "pay"]:
+            return Response.html(
+                checkout_page.message_page("Not found", "No such Checkout page."), 404
+            )
+        sid = parts[2]
+        session = self.state.stores["checkout.session"].by_id.get(sid)
+        if session is None:
+            return Response.html(
+                checkout_page.message_page("Not found", f"No such Checkout Session: {sid}"), 404
+            )
+        self.state.refresh_session(session)
+        if session["status"] == "complete":
+            return Response.html(
+                checkout_page.message_page(
+                    "Already paid",
+                    "This Checkout Session is complete.",
+                    self._success_url(session),
+                    "Back to the shop",
+                )
+            )
+        if session["status"] == "expired":
+            return Response.html(
+                checkout_page.message_page(
+                    "Session expired",
+                    "This Checkout Session has expired.",
+                    session["cancel_url"],
+                    "Back to the shop",
+                ),
+                410,
+            )
+        items = self.state.line_items(sid)
+        if request.method != "POST":
+            return Response.html(checkout_page.checkout_page(session, items))
+        form = dict(parse_qsl(request.text, keep_blank_values=True))
+        card = form.get("card") or "pm_card_visa"
+        if card not in checkout_page.PAGE_CARDS:
+            return Response.html(
+                checkout_page.checkout_page(session, items, f"Unknown test card: {card}"), 400
+            )
+        self._set_context(None, None, request.base_url, request.served)
+        try:
+            result = self.state.complete_checkout(sid, card, form.get("email") or None)
+        finally:
+            self._set_context(None, None, None, False)
+        if result.error is not None:
+            return Response.html(
+                checkout_page.checkout_page(session, items, result.error["message"]), 402
+            )
+        return Response.redirect(self._success_url(session) or "/", 303)
+
+    @staticmethod
+    def _success_url(session: dict[str, Any]) -> str | None:
+        url = session.get("success_url")
+        return url.replace("{CHECKOUT_SESSION_ID}", session["id"]) if url else None
+
+    def _challenge_page(self, request: Request) -> Response:
+        pid = request.path.rsplit("/", 1)[-1]
+        pi = self.state.stores["payment_intent"].by_id.get(pid)
+        if pi is None:
+            return Response.html(
+                checkout_page.message_page("Not found", f"No such PaymentIntent: {pid}"), 404
+            )
+        if request.method != "POST":
+            if pi["status"] != "requires_action":
+                return Response.html(
+                    checkout_page.message_page(
+                        "Nothing to authenticate", f"This PaymentIntent is {pi['status']}."
+                    ),
+                    409,
+                )
+            return Response.html(checkout_page.challenge_page(pi))
+        action = dict(parse_qsl(request.text)).get("action", "complete")
+        try:
+            self.state.authenticate(pid, succeed=action == "complete")
+        except StripeError as exc:
+            return Response.html(
+                checkout_page.message_page("Cannot authenticate", exc.message), 409
+            )
+        return_url = self.state.return_url_of(pid)
+        if not return_url:
+            return Response.html(checkout_page.message_page("Done", f"PaymentIntent {pid}."))
+        sep = "&" if "?" in return_url else "?"
+        status = "succeeded" if action == "complete" else "failed"
+        return Response.redirect(
+            f"{return_url}{sep}payment_intent={pid}"
+            f"&payment_intent_client_secret={pi['client_secret']}&redirect_status={status}",
+            303,
+        )
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{kind}={len(store)}" for kind, store in self.state.stores.items() if len(store)
+        )
+        return f"<StripeFake {counts or 'empty'}>"

@@ -1,0 +1,370 @@
+"""Realistic Stripe objects, built from Stripe's published examples (`fixtures.json`).
+
+Each factory returns a new `dict` with every top-level key Stripe's example for that resource
+has, the placeholder values of the example replaced by what a freshly created test-mode object
+carries, and any keyword overrides applied on top::
+
+    from mockkit.stripe import objects
+    pi = objects.payment_intent(amount=2000, status="succeeded")
+
+They are pure functions, usable without a fake (e.g. to build single-endpoint `responses` stubs).
+The fake itself uses `build()`, a cheaper variant that shares nested template values between
+objects; the fake never mutates a nested value in place, it replaces top-level keys.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+import time
+from importlib import resources
+from typing import Any
+
+__all__ = [
+    "API_VERSION",
+    "KINDS",
+    "build",
+    "charge",
+    "checkout_session",
+    "customer",
+    "event",
+    "line_item",
+    "list_object",
+    "new_id",
+    "payment_intent",
+    "payment_method",
+    "price",
+    "product",
+    "refund",
+    "template_keys",
+]
+
+#: The API version stripe-python 16.1 pins (sent as `Stripe-Version`, used in events).
+API_VERSION = "2026-10-28.endive"
+
+#: Resource kind (Stripe's `object` value) -> id prefix.
+PREFIXES: dict[str, str] = {
+    "customer": "cus_",
+    "payment_method": "pm_",
+    "product": "prod_",
+    "price": "price_",
+    "payment_intent": "pi_",
+    "charge": "ch_",
+    "refund": "re_",
+    "checkout.session": "cs_test_",
+    "event": "evt_",
+    "item": "li_",
+}
+#: Length of the random part of ids, as Stripe's ids have it.
+_ID_LENGTHS = {"customer": 14, "product": 14, "checkout.session": 58}
+
+KINDS = tuple(PREFIXES)
+
+_ALPHABET = string.ascii_letters + string.digits
+_rng = random.Random()
+
+
+def new_id(kind_or_prefix: str, length: int | None = None, rng: random.Random | None = None) -> str:
+    """A fresh Stripe-style id: `new_id("payment_intent")` -> `pi_3Q...` (24 random characters).
+
+    Accepts a resource kind (`"customer"`) or a raw prefix (`"txn_"`).
+    """
+    prefix = PREFIXES.get(kind_or_prefix, kind_or_prefix)
+    n = length or _ID_LENGTHS.get(kind_or_prefix, 24)
+    r = rng or _rng
+    if prefix == "cs_test_":
+        return prefix + "a1" + "".join(r.choices(_ALPHABET, k=n - 2))
+    return prefix + "".join(r.choices(_ALPHABET, k=n))
+
+
+def _load() -> dict[str, dict[str, Any]]:
+    text = resources.files("mockkit.stripe").joinpath("fixtures.json").read_text("utf-8")
+    data: dict[str, dict[str, Any]] = json.loads(text)
+    return data
+
+
+#: Stripe's published examples, untouched (for shape checks).
+FIXTURES: dict[str, dict[str, Any]] = _load()
+
+_NULL_ADDRESS = {
+    "city": None,
+    "country": None,
+    "line1": None,
+    "line2": None,
+    "postal_code": None,
+    "state": None,
+}
+
+# What differs between Stripe's documentation example and a freshly created test-mode object:
+# the examples fill optional sub-objects with placeholder junk (a discount on every customer, a
+# `last_payment_error` on a new PaymentIntent, random shipping costs); a real new object has
+# nulls there. Applied once at import, so creating an object costs a shallow copy.
+_FRESH: dict[str, dict[str, Any]] = {
+    "customer": {
+        "currency": None,
+        "discount": None,
+        "shipping": None,
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
+    },
+    "payment_method": {
+        "billing_details": {
+            "address": _NULL_ADDRESS,
+            "email": None,
+            "name": None,
+            "phone": None,
+            "tax_id": None,
+        },
+        "metadata": {},
+    },
+    "product": {
+        "default_price": None,
+        "description": None,
+        "package_dimensions": None,
+        "type": "service",
+        "name": "",
+    },
+    "price": {
+        "custom_unit_amount": None,
+        "recurring": None,
+        "transform_quantity": None,
+        "type": "one_time",
+        "product": None,
+    },
+    "payment_intent": {
+        "amount_details": {"tip": {}},
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "client_secret": None,
+        "last_payment_error": None,
+        "next_action": None,
+        "payment_method_configuration_details": None,
+        "payment_method_options": {
+            "card": {
+                "installments": None,
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": "automatic",
+            }
+        },
+        "processing": None,
+        "shipping": None,
+        "transfer_data": None,
+        "managed_payments": None,
+    },
+    "charge": {
+        "amount_captured": 0,
+        "balance_transaction": None,
+        "billing_details": {
+            "address": _NULL_ADDRESS,
+            "email": None,
+            "name": None,
+            "phone": None,
+            "tax_id": None,
+        },
+        "calculated_statement_descriptor": "MOCKKIT",
+        "description": None,
+        "outcome": None,
+        "payment_method": None,
+        "payment_method_details": None,
+        "receipt_url": None,
+        "shipping": None,
+        "source": None,
+        "transfer_data": None,
+        "refunds": None,
+    },
+    "refund": {
+        "charge": None,
+        "destination_details": {
+            "card": {
+                "reference": None,
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+            "type": "card",
+        },
+    },
+    "checkout.session": {
+        "after_expiration": None,
+        "amount_subtotal": 0,
+        "amount_total": 0,
+        "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+        "cancel_url": None,
+        "consent": None,
+        "consent_collection": None,
+        "custom_text": {
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
+        "customer_creation": "if_required",
+        "customer_details": None,
+        "invoice_creation": {
+            "enabled": False,
+            "invoice_data": {
+                "account_tax_ids": None,
+                "custom_fields": None,
+                "description": None,
+                "footer": None,
+                "issuer": None,
+                "metadata": {},
+                "rendering_options": None,
+            },
+        },
+        "payment_intent": None,
+        "payment_method_collection": "if_required",
+        "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        "shipping_address_collection": None,
+        "shipping_cost": None,
+        "success_url": None,
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": "hosted",
+        "url": None,
+        "adaptive_pricing": {"enabled": False},
+        "discounts": [],
+        "collected_information": None,
+        "permissions": None,
+        "wallet_options": None,
+        "currency_conversion": None,
+        "managed_payments": None,
+    },
+    "event": {"api_version": API_VERSION, "data": {"object": {}}},
+    "item": {"adjustable_quantity": None, "metadata": {}},
+}
+
+
+def _fresh_templates() -> dict[str, dict[str, Any]]:
+    out = {}
+    for kind, fixture in FIXTURES.items():
+        template = json.loads(json.dumps(fixture))
+        template.update(json.loads(json.dumps(_FRESH.get(kind, {}))))
+        template["livemode"] = False
+        out[kind] = template
+    return out
+
+
+_TEMPLATES = _fresh_templates()
+_TEMPLATE_JSON = {kind: json.dumps(t) for kind, t in _TEMPLATES.items()}
+
+
+def template_keys(kind: str) -> frozenset[str]:
+    """The top-level keys of Stripe's published example for `kind` (e.g. `"charge"`)."""
+    return frozenset(FIXTURES[kind])
+
+
+def build(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A new object of `kind`: the fresh template, shallow-copied, with `fields` on top.
+
+    Nested values are shared with the template: callers must replace top-level keys, never
+    mutate nested values in place. Used by the fake on every create, so it stays cheap.
+    """
+    obj = _TEMPLATES[kind].copy()
+    obj.update(fields)
+    return obj
+
+
+def _public(kind: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    # Public factories hand out independent objects: a caller may mutate them freely.
+    obj: dict[str, Any] = json.loads(_TEMPLATE_JSON[kind])
+    obj["id"] = new_id(kind)
+    obj["created"] = int(time.time())
+    obj.update(defaults)
+    obj.update(overrides)
+    return obj
+
+
+def list_object(data: list[dict[str, Any]], url: str, has_more: bool = False) -> dict[str, Any]:
+    """A list envelope: `{"object": "list", "data": [...], "has_more": ..., "url": ...}`."""
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def customer(**overrides: Any) -> dict[str, Any]:
+    """A new test-mode Customer (`cus_...`) with `overrides` applied."""
+    return _public("customer", {"invoice_prefix": new_id("", 8).upper()}, overrides)
+
+
+def payment_method(**overrides: Any) -> dict[str, Any]:
+    """A new card PaymentMethod (`pm_...`, a Visa 4242 unless `card=` says otherwise)."""
+    from mockkit.stripe.cards import CARDS, card_details
+
+    return _public("payment_method", {"card": card_details(CARDS["pm_card_visa"])}, overrides)
+
+
+def product(**overrides: Any) -> dict[str, Any]:
+    """A new Product (`prod_...`) with `overrides` applied (`updated` follows `created`)."""
+    obj = _public("product", {"name": "Product"}, overrides)
+    if "updated" not in overrides:
+        obj["updated"] = obj["created"]
+    return obj
+
+
+def price(**overrides: Any) -> dict[str, Any]:
+    """A new one-time Price (`price_...`); `unit_amount_decimal` follows `unit_amount`."""
+    obj = _public("price", {"product": new_id("product")}, overrides)
+    if "unit_amount_decimal" not in overrides and obj.get("unit_amount") is not None:
+        obj["unit_amount_decimal"] = str(obj["unit_amount"])
+    return obj
+
+
+def payment_intent(**overrides: Any) -> dict[str, Any]:
+    """A new PaymentIntent (`pi_...`, `requires_payment_method`) with a matching client_secret."""
+    obj = _public("payment_intent", {}, overrides)
+    if "client_secret" not in overrides:
+        obj["client_secret"] = f"{obj['id']}_secret_{new_id('', 25)}"
+    return obj
+
+
+def charge(**overrides: Any) -> dict[str, Any]:
+    """A new succeeded, captured Charge (`ch_...`) with an empty `refunds` list."""
+    obj = _public(
+        "charge",
+        {
+            "amount_captured": overrides.get("amount", 100),
+            "captured": True,
+            "paid": True,
+            "status": "succeeded",
+            "balance_transaction": new_id("txn_"),
+        },
+        overrides,
+    )
+    if "refunds" not in overrides:
+        obj["refunds"] = list_object([], f"/v1/charges/{obj['id']}/refunds")
+    return obj
+
+
+def refund(**overrides: Any) -> dict[str, Any]:
+    """A new succeeded Refund (`re_...`)."""
+    return _public("refund", {"balance_transaction": new_id("txn_")}, overrides)
+
+
+def checkout_session(**overrides: Any) -> dict[str, Any]:
+    """A new open Checkout Session (`cs_test_...`) whose `url` points at Stripe's hosted page."""
+    obj = _public("checkout.session", {}, overrides)
+    if "expires_at" not in overrides:
+        obj["expires_at"] = obj["created"] + 86400
+    if "url" not in overrides:
+        obj["url"] = f"https://checkout.stripe.com/c/pay/{obj['id']}"
+    return obj
+
+
+def line_item(**overrides: Any) -> dict[str, Any]:
+    """A new Checkout line item (`li_...`, object `item`)."""
+    return _public("item", {}, overrides)
+
+
+def event(type: str, data_object: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A new Event (`evt_...`) of `type` carrying `data_object` in Stripe's envelope."""
+    defaults = {
+        "type": type,
+        "data": {"object": data_object},
+        "request": {"id": None, "idempotency_key": None},
+    }
+    return _public("event", defaults, overrides)
