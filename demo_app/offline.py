@@ -209,6 +209,11 @@ class OfflineDemo:
     ) -> None:
         self.stop()
 
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Block until the Stripe fake has delivered every event so far to the shop."""
+        assert self.fakes is not None
+        return self.fakes.wait_for_webhooks(timeout)
+
     def banner(self) -> str:
         """What to tell the person who started the demo: where to click and what to try."""
         assert self.fakes is not None
@@ -233,11 +238,10 @@ class OfflineDemo:
 
 def _test_cards() -> list[str]:
     """One line per test card the hosted payment page offers."""
-    try:
-        from mockkit.stripe.cards import CARDS
-    except ImportError:  # pragma: no cover - the Stripe fake ships its cards
-        return []
-    return [f"{card.number}  {card.label}" for card in CARDS.values() if getattr(card, "label", "")]
+    from mockkit.stripe.cards import CARDS
+    from mockkit.stripe.checkout_page import PAGE_CARDS
+
+    return [f"{CARDS[pm].label} ({CARDS[pm].brand} {CARDS[pm].last4})" for pm in PAGE_CARDS]
 
 
 def _port_from_env(name: str, default: int) -> int:

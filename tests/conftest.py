@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.globals import app_ctx
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
@@ -173,15 +174,24 @@ def savepoint_scope(app: Flask) -> Iterator[None]:
     connection = engine.connect()
     outer = connection.begin()
     original = db.session
-    # Plain SQLAlchemy Session: Flask-SQLAlchemy's own picks its engine per table and would
-    # ignore the connection we bind here.
-    db.session = db._make_scoped_session(
-        {"class_": sa.orm.Session, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    # A plain SQLAlchemy session, one per app context like Flask-SQLAlchemy's: its own
+    # session class picks an engine per table and would ignore the connection bound here.
+    factory = sa.orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    sessions: list[sa.orm.Session] = []
+
+    def new_session() -> sa.orm.Session:
+        session = factory()
+        sessions.append(session)
+        return session
+
+    db.session = sa.orm.scoped_session(
+        new_session, scopefunc=lambda: id(app_ctx._get_current_object())
     )
     try:
         yield
     finally:
-        db.session.remove()
+        for session in sessions:
+            session.close()
         db.session = original
         outer.rollback()
         connection.close()
