@@ -86,6 +86,9 @@ class GitHubFake(OAuthFake):
     def __init__(self, expiring_tokens: bool = False) -> None:
         super().__init__()
         self.expiring_tokens = expiring_tokens
+        #: Answer the token endpoint form-encoded even to `Accept: application/json` (how a
+        #: proxy or an old GitHub Enterprise can behave); authlib then raises `ValueError`.
+        self.ignore_accept = False
         if expiring_tokens:
             self.provider.access_token_prefix = "ghu_"
             self.provider.refresh_token_prefix = "ghr_"
@@ -159,6 +162,7 @@ class GitHubFake(OAuthFake):
         """Forget all state."""
         super().reset()
         self._ids = itertools.count(1)
+        self.ignore_accept = False
 
     # ---- authorize -------------------------------------------------------------------------
 
@@ -243,7 +247,8 @@ class GitHubFake(OAuthFake):
 
     def _encode(self, request: Request, data: dict[str, Any]) -> Response:
         headers = [("Cache-Control", "no-store")]
-        if "application/json" in (request.headers.get("Accept") or "").lower():
+        accept = (request.headers.get("Accept") or "").lower()
+        if "application/json" in accept and not self.ignore_accept:
             return Response.json(data, 200, headers)
         # GitHub's default: a form-encoded body, even for errors.
         return Response(

@@ -44,7 +44,7 @@ def make_app(
     call_userinfo: bool = False,
     pkce: str | None = "S256",
 ) -> Flask:
-    """A Flask app with one authlib client named `idp`: `/login` and `/callback`."""
+    """A Flask app with one authlib client named `idp`: `/login`, `/callback` and `/home`."""
     app = Flask(__name__)
     app.secret_key = "test-secret"
     app.testing = True
@@ -70,6 +70,10 @@ def make_app(
         if call_userinfo:
             body["userinfo_endpoint"] = dict(oauth.idp.userinfo(token=token))
         return jsonify(body)
+
+    @app.get("/home")
+    def home() -> str:
+        return "home"
 
     app.extensions["test_oauth"] = oauth
     return app

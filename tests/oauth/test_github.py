@@ -1,0 +1,218 @@
+"""The GitHub fake through authlib's Flask client and raw requests: GitHub's quirks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+
+from mockkit.oauth import GitHubFake, login
+
+from .conftest import CLIENT_ID, CLIENT_SECRET, github_settings, make_app
+
+
+@pytest.fixture
+def fake() -> Any:
+    with GitHubFake().with_defaults() as f:
+        yield f
+
+
+def test_login_with_public_email(fake: GitHubFake) -> None:
+    client = make_app(github_settings(fake), github=True).test_client()
+    body = login(client, "/login", fake).get_json()
+    assert body["user"]["login"] == "octocat"
+    assert body["user"]["email"] == "octocat@example.com"
+    assert body["user"]["type"] == "User"
+    token = body["token"]
+    assert token["access_token"].startswith("gho_")
+    assert token["scope"] == "read:user,user:email"  # GitHub joins granted scopes with commas
+    assert "expires_in" not in token and "refresh_token" not in token
+
+
+def test_login_with_private_email(fake: GitHubFake) -> None:
+    fake.add_user("hubot", name="Hubot", email="hubot@example.com", private_email=True)
+    client = make_app(github_settings(fake), github=True).test_client()
+    body = login(client, "/login", fake, user="hubot").get_json()
+    assert body["user"]["email"] is None  # JSON null, as GitHub sends for a private address
+    assert body["emails"] == [
+        {"email": "hubot@example.com", "primary": True, "verified": True, "visibility": "private"}
+    ]
+
+
+def test_token_is_form_encoded_unless_json_is_accepted(fake: GitHubFake) -> None:
+    start = requests.post(
+        "https://github.com/login/oauth/authorize?client_id=mockkit-client"
+        "&redirect_uri=http://app.example/cb&scope=user:email&state=s1",
+        data={"decision": "allow", "user": "octocat"},
+        allow_redirects=False,
+    )
+    code = parse_qs(urlsplit(start.headers["Location"]).query)["code"][0]
+    answer = requests.post(
+        "https://github.com/login/oauth/access_token",
+        data={
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "code": code,
+            "redirect_uri": "http://app.example/cb",
+        },
+    )
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+    fields = parse_qs(answer.text)
+    assert fields["access_token"][0].startswith("gho_")
+    assert fields["token_type"] == ["bearer"] and fields["scope"] == ["user:email"]
+    # The same code again: an error, still with HTTP 200, form-encoded.
+    again = requests.post(
+        "https://github.com/login/oauth/access_token",
+        data={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code": code},
+        headers={"Accept": "application/json"},
+    )
+    assert again.status_code == 200
+    assert again.json()["error"] == "bad_verification_code"
+
+
+def test_user_emails_needs_the_user_email_scope(fake: GitHubFake) -> None:
+    settings = github_settings(fake)
+    settings["client_kwargs"] = {"scope": "read:user"}
+    client = make_app(settings, github=True).test_client()
+    body = login(client, "/login", fake).get_json()
+    assert body["emails_status"] == 404
+    assert body["emails"]["message"] == "Not Found"
+
+
+def test_bad_and_revoked_tokens_get_bad_credentials(fake: GitHubFake) -> None:
+    answer = requests.get("https://api.github.com/user", headers={"Authorization": "token junk"})
+    assert answer.status_code == 401
+    assert answer.json()["message"] == "Bad credentials"
+    client = make_app(github_settings(fake), github=True).test_client()
+    token = login(client, "/login", fake).get_json()["token"]["access_token"]
+    ok = requests.get("https://api.github.com/user", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and "user:email" in ok.headers["X-OAuth-Scopes"]
+    fake.revoke(token)
+    gone = requests.get("https://api.github.com/user", headers={"Authorization": f"token {token}"})
+    assert gone.status_code == 401
+
+
+def test_api_paths_only_on_the_api_host(fake: GitHubFake) -> None:
+    answer = requests.get("https://github.com/user", headers={"Authorization": "token x"})
+    assert answer.status_code == 404
+    assert "api.github.com/user" in answer.json()["mockkit_hint"]
+
+
+def test_expiring_tokens_refresh() -> None:
+    with GitHubFake(expiring_tokens=True).with_defaults() as fake:
+        client = make_app(github_settings(fake), github=True).test_client()
+        token = login(client, "/login", fake).get_json()["token"]
+        assert token["access_token"].startswith("ghu_")
+        assert token["refresh_token"].startswith("ghr_")
+        assert token["expires_in"] == 28800
+        answer = requests.post(
+            "https://github.com/login/oauth/access_token",
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            headers={"Accept": "application/json"},
+        )
+        renewed = answer.json()
+        assert renewed["access_token"].startswith("ghu_")
+        assert renewed["access_token"] != token["access_token"]
+
+
+def test_served_github() -> None:
+    fake = GitHubFake().with_defaults()
+    with fake.serve() as server:
+        client = make_app(github_settings(fake, server.url), github=True).test_client()
+        body = login(client, "/login", fake).get_json()
+        assert body["user"]["login"] == "octocat"
+        page = requests.get(
+            server.url + "/login/oauth/authorize?client_id=mockkit-client"
+            "&redirect_uri=http://app.example/cb",
+            timeout=5,
+        )
+        assert "id='allow'" in page.text and "octocat" in page.text
+
+
+# ---- faults ----------------------------------------------------------------------------------
+
+
+def test_user_denies(fake: GitHubFake) -> None:
+    client = make_app(github_settings(fake), github=True).test_client()
+    with pytest.raises(OAuthError) as info:
+        login(client, "/login", fake, consent=False)
+    assert info.value.error == "access_denied"
+
+
+def test_state_tampered(fake: GitHubFake) -> None:
+    client = make_app(github_settings(fake), github=True).test_client()
+    with pytest.raises(MismatchingStateError):
+        login(client, "/login", fake, state="tampered")
+
+
+def test_code_reused_is_bad_verification_code(fake: GitHubFake) -> None:
+    app = make_app(github_settings(fake), github=True)
+    login(app.test_client(), "/login", fake)
+    with pytest.raises(OAuthError) as info:
+        login(app.test_client(), "/login", fake, code=fake.codes[-1].code)
+    assert info.value.error == "bad_verification_code"
+    token_calls = list(fake.calls("POST", "/login/oauth/access_token"))
+    assert [c.status for c in token_calls] == [200, 200]  # GitHub's errors come with 200
+
+
+def test_code_expired(fake: GitHubFake) -> None:
+    fake.code_ttl = 0
+    client = make_app(github_settings(fake), github=True).test_client()
+    with pytest.raises(OAuthError) as info:
+        login(client, "/login", fake)
+    assert info.value.error == "bad_verification_code"
+
+
+def test_wrong_client_secret(fake: GitHubFake) -> None:
+    client = make_app(github_settings(fake), client_secret="nope", github=True).test_client()
+    with pytest.raises(OAuthError) as info:
+        login(client, "/login", fake)
+    assert info.value.error == "incorrect_client_credentials"
+
+
+def test_wrong_redirect_uri_goes_to_the_registered_callback(fake: GitHubFake) -> None:
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, redirect_uris=["http://localhost/callback/github"])
+    client = make_app(github_settings(fake), github=True).test_client()
+    # The app's redirect_uri (/callback) is not under the registered callback; GitHub sends
+    # the user to the registered one with error=redirect_uri_mismatch (the app's state kept).
+    first = client.get("/login")
+    answer = requests.get(first.headers["Location"], allow_redirects=False)
+    back = urlsplit(answer.headers["Location"])
+    assert back.path == "/callback/github"
+    assert parse_qs(back.query)["error"] == ["redirect_uri_mismatch"]
+
+
+def test_redirect_uri_below_the_registered_callback_is_accepted(fake: GitHubFake) -> None:
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, redirect_uris=["http://localhost/"])
+    client = make_app(github_settings(fake), github=True).test_client()
+    assert login(client, "/login", fake).status_code == 200
+
+
+@pytest.mark.parametrize("status", [500, 502, 429])
+def test_token_endpoint_http_errors(fake: GitHubFake, status: int) -> None:
+    fake.fail("token", status=status)
+    client = make_app(github_settings(fake), github=True).test_client()
+    with pytest.raises(requests.HTTPError):
+        login(client, "/login", fake)
+
+
+def test_form_encoded_answer_to_authlib_is_a_value_error(fake: GitHubFake) -> None:
+    fake.ignore_accept = True  # GitHub answering form-encoded whatever the Accept header says
+    client = make_app(github_settings(fake), github=True).test_client()
+    with pytest.raises(ValueError, match="not a JSON object"):
+        login(client, "/login", fake)
+
+
+def test_user_api_failing(fake: GitHubFake) -> None:
+    fake.fail("user", status=503)
+    client = make_app(github_settings(fake), github=True).test_client()
+    # The test app calls .json() on the 503's body; an app checking raise_for_status() gets
+    # requests.HTTPError instead.
+    with pytest.raises(requests.JSONDecodeError):
+        login(client, "/login", fake)
+    assert next(fake.calls("GET", "/user")).status == 503
