@@ -179,6 +179,9 @@ class OfflineDemo:
 
     def stop(self) -> None:
         """Stop the shop and the fakes and delete the database; ports are free afterwards."""
+        # The fakes first: their webhook forwarder delivers what is queued to the shop.
+        if self.fakes is not None:
+            self.fakes.stop()
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()
@@ -186,8 +189,6 @@ class OfflineDemo:
             self._server.server_close()
         self._server = None
         self._thread = None
-        if self.fakes is not None:
-            self.fakes.stop()
         if self.app is not None:
             from demo_app.db import db
 

@@ -189,6 +189,7 @@ class ServedFakes:
             raise ServeError("--forward-webhooks needs the stripe fake; add 'stripe'")
         self.fakes: dict[str, BaseFake] = {}
         self.servers: dict[str, LoopbackServer] = {}
+        self._forwarder: Any = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -235,10 +236,10 @@ class ServedFakes:
     def stop(self) -> None:
         """Stop forwarding and every server; their ports are free again when this returns."""
         stripe_fake = self.fakes.get("stripe")
-        if stripe_fake is not None and self.webhook_url:
-            stop_forwarding = getattr(stripe_fake, "stop_forwarding", None)
-            if callable(stop_forwarding):
-                stop_forwarding()
+        if stripe_fake is not None:
+            # Delivers what is already queued first, so no event is silently lost.
+            stripe_fake.stop_forwarding()  # type: ignore[attr-defined]
+        self._forwarder = None
         for server in reversed(list(self.servers.values())):
             server.stop()
         self.servers.clear()
@@ -259,7 +260,18 @@ class ServedFakes:
     def forward_webhooks(self, url: str) -> None:
         """POST every Stripe event from now on, signed, to `url` (replacing any earlier URL)."""
         self.webhook_url = url
-        self.stripe.forward_webhooks(url)
+        self.stripe.stop_forwarding()
+        self._forwarder = self.stripe.forward_webhooks(url)
+
+    def deliveries(self) -> list[Any]:
+        """Every webhook delivery attempt so far (`mockkit.stripe.Delivery`), oldest first."""
+        return list(self._forwarder.deliveries) if self._forwarder is not None else []
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Block until every event so far was delivered (or given up on); False on timeout."""
+        if self._forwarder is None:
+            return True
+        return bool(self._forwarder.wait(timeout))
 
     # ---- the fakes -------------------------------------------------------------------------
 
@@ -534,9 +546,19 @@ def run(args: argparse.Namespace) -> int:
                     flush=True,
                 )
                 print(served.describe(), flush=True)
-            # A timed wait, so the loop notices the signal promptly on every platform.
+            # A timed wait, so the loop notices the signal promptly on every platform, and
+            # reports each webhook delivery as it happens (on stderr: stdout is for details).
+            reported = 0
             while not stop.wait(0.2):
-                pass
+                deliveries = served.deliveries()
+                for delivery in deliveries[reported:]:
+                    outcome = delivery.status if delivery.status is not None else delivery.error
+                    print(
+                        f"webhook {delivery.type} {delivery.event_id} -> {outcome}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                reported = len(deliveries)
         finally:
             served.stop()
         print("mockkit serve: stopped.", file=sys.stderr, flush=True)

@@ -48,13 +48,19 @@ _failed_key = pytest.StashKey[bool]()
 
 
 def find_chromium() -> str | None:
-    """The system Chromium to drive: `MOCKKIT_CHROMIUM`, /usr/bin/chromium, or one on PATH."""
-    candidates = [
-        os.environ.get("MOCKKIT_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ]
+    """The system Chromium to drive: /usr/bin/chromium or one on PATH.
+
+    `MOCKKIT_CHROMIUM=/path/to/chromium` chooses another one (and only that one).
+    """
+    override = os.environ.get("MOCKKIT_CHROMIUM")
+    if override:
+        candidates = [override]
+    else:
+        candidates = [
+            "/usr/bin/chromium",
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+        ]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
@@ -70,14 +76,6 @@ def _missing(reason: str) -> None:
     if _in_ci():
         pytest.fail(f"{reason} (CI is set, so the browser tests must run)", pytrace=False)
     pytest.skip(reason)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this directory `browser`, so `-m "not browser"` leaves them out."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(wrapper=True)
