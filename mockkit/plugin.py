@@ -18,6 +18,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Register mockkit's command-line options and ini settings."""
     group = parser.getgroup("mockkit", "mockkit: provider fakes, stubs and cassettes")
     # <cassettes:options>
+    from mockkit.cassettes import pytest_support as cassette_support
+
+    cassette_support.add_options(parser, group)
     # </cassettes:options>
     del group
 
@@ -25,6 +28,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register mockkit's markers."""
     # <cassettes:configure>
+    from mockkit.cassettes import pytest_support as cassette_support
+
+    cassette_support.configure(config)
     # </cassettes:configure>
 
 
@@ -39,6 +45,52 @@ def mockkit_no_network() -> Iterator[None]:
 
 
 # <stripe:fixtures>
+from typing import TYPE_CHECKING  # noqa: E402 - each section of this file keeps its own imports
+
+if TYPE_CHECKING:  # stripe loads only when a Stripe fixture is used
+    import mockkit.stripe
+
+
+@pytest.fixture
+def mockkit_stripe(monkeypatch: pytest.MonkeyPatch) -> Iterator[mockkit.stripe.StripeFake]:
+    """An active in-process Stripe fake with fresh state; `stripe.api_key` is a test key.
+
+    Every stripe-python call to https://api.stripe.com in the test (module style or a
+    `StripeClient`) is answered by the fake; retries keep their count but skip their sleeps.
+    Yields the `mockkit.stripe.StripeFake`: its `events`, `objects(kind)`, `request_log`,
+    `complete_checkout()`, `deliver()` and `inject()`.
+    """
+    import stripe
+
+    from mockkit.stripe import StripeFake
+
+    monkeypatch.setattr(stripe, "api_key", "sk_test_mockkit")
+    monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
+    with StripeFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mockkit_stripe_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[mockkit.stripe.StripeServer]:
+    """A Stripe fake served over HTTP on 127.0.0.1, with `stripe.api_base` pointing at it.
+
+    Yields the `mockkit.stripe.StripeServer`: `server.url` (for `StripeClient(...,
+    base_addresses={"api": server.url})`, a browser, another process) and `server.fake`.
+    `stripe.api_key` is a test key; retry sleeps are skipped.
+    """
+    import stripe
+
+    from mockkit.stripe import StripeFake
+    from mockkit.transport import no_retry_sleep
+
+    with no_retry_sleep(), StripeFake().serve() as server:
+        monkeypatch.setattr(stripe, "api_key", "sk_test_mockkit")
+        monkeypatch.setattr(stripe, "api_base", server.url)
+        yield server
+
+
 # </stripe:fixtures>
 
 # <oauth:fixtures>
@@ -96,4 +148,39 @@ def mockkit_oidc() -> Iterator[mockkit.oauth.OIDCProviderFake]:
 # </errors:fixtures>
 
 # <cassettes:fixtures>
+from typing import TYPE_CHECKING  # noqa: E402 - each section of this file keeps its own imports
+
+if TYPE_CHECKING:
+    import mockkit.cassettes
+    import mockkit.cassettes.sandbox
+
+
+@pytest.fixture
+def mockkit_cassette(request: pytest.FixtureRequest) -> Iterator[mockkit.cassettes.Cassette]:
+    """A mockkit cassette for the test, at `cassettes/<test module>/<test name>.yaml`.
+
+    Replays by default with the network blocked; record mode from `--mockkit-record-mode`,
+    `$MOCKKIT_RECORD_MODE`, the `mockkit_cassette` marker's `record_mode=`, the
+    `mockkit_record_mode` ini setting, in that order (`CI=true` forces replay). Written only
+    when the test passed, atomically, scrubbed, through the leak gate.
+    """
+    from mockkit.cassettes.pytest_support import cassette_for
+
+    with cassette_for(request) as cassette:
+        yield cassette
+
+
+@pytest.fixture
+def mockkit_sandbox(
+    mockkit_cassette: mockkit.cassettes.Cassette,
+) -> Iterator[mockkit.cassettes.sandbox.Sandbox]:
+    """Where to point the app for this test's cassette: `mockkit_sandbox.url(canonical)`.
+
+    The canonical URL when replaying (or recording with `MOCKKIT_SANDBOX=provider`); the URL of
+    a mockkit fake served on loopback when recording against the local sandbox (the default).
+    """
+    from mockkit.cassettes.sandbox import Sandbox
+
+    with Sandbox(mockkit_cassette) as sandbox:
+        yield sandbox
 # </cassettes:fixtures>

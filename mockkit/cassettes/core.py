@@ -156,6 +156,12 @@ class Cassette:
             return len(self.vcr_cassette)
         return 0
 
+    def add_hosts(self, hosts: Mapping[str, str] | HostMap) -> None:
+        """Map more sandbox base URLs to canonical hosts (e.g. a fake served after entering)."""
+        extra = HostMap.from_mapping(hosts)
+        self.hostmap.rules.extend(extra.rules)
+        self.hostmap.rules.sort(key=lambda rule: len(rule[1]), reverse=True)
+
     def discard(self) -> None:
         """Do not write this cassette on exit (the pytest plugin calls it when a test failed)."""
         self.discarded = True
@@ -375,7 +381,8 @@ def use(
     else:
         mode = resolve_mode(code=record_mode, code_source="use(record_mode=...)")
     preset_for(preset, "https://example.invalid")  # validate the name now, not at first request
-    hostmap = HostMap.from_mapping(hosts)
+    # A copy: add_hosts() must not change a HostMap the caller shares between cassettes.
+    hostmap = HostMap(list(HostMap.from_mapping(hosts).rules))
     cassette = Cassette(
         path=Path(path),
         mode=mode,

@@ -69,23 +69,26 @@ class HostMap:
         return cls(rules)._sorted()
 
     @classmethod
-    def for_served(cls, served: Iterable[tuple[str, Iterable[str]]]) -> HostMap:
-        """A map for fakes served on loopback: `(server.url, fake.hosts)` pairs.
+    def for_served(cls, served: Iterable[tuple[str, Any]]) -> HostMap:
+        """A map for fakes served on loopback: `(server.url, fake)` pairs.
 
-        A fake with one host maps its whole port to it; a fake with several uses `KNOWN_PATHS`
-        to tell which path belongs to which host.
+        A fake with one host maps its whole port to it. A fake answering several hosts on one
+        port (GitHub: github.com and api.github.com) is split by path: the paths the fake
+        declares per host, then `KNOWN_PATHS`, then its first host.
         """
         rules: list[tuple[str, str, str]] = []
-        for url, hosts in served:
+        for url, fake in served:
             base, _ = _base(url)
-            host_list = [h.rstrip("/") for h in hosts]
+            host_list = [h.rstrip("/") for h in getattr(fake, "hosts", fake)]
             if not host_list:
                 continue
-            known = KNOWN_PATHS.get(host_list[0]) if len(host_list) > 1 else None
-            if known:
+            if len(host_list) > 1:
+                # OAuth fakes keep which canonical host answers each of their paths.
+                route_hosts = getattr(fake, "_route_hosts", None) or {}
+                rules.extend((base, path, host.rstrip("/")) for path, host in route_hosts.items())
+                known = KNOWN_PATHS.get(host_list[0], ())
                 rules.extend((base, prefix, canonical) for prefix, canonical in known)
-            else:
-                rules.append((base, "/", host_list[0]))
+            rules.append((base, "/", host_list[0]))
         return cls(rules)._sorted()
 
     def _sorted(self) -> HostMap:

@@ -1,0 +1,156 @@
+"""The work behind the pytest plugin's cassette options, marker and fixtures.
+
+`mockkit/plugin.py` only wires these in (its hooks stay one line each), so everything here can
+be read and tested without pytest's hook machinery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockkit.cassettes.core import Cassette, use
+from mockkit.cassettes.modes import RECORD_MODES, resolve_mode
+
+__all__ = ["add_options", "cassette_for", "configure", "default_path", "remember_report"]
+
+MARKER = "mockkit_cassette"
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+_MARKER_ARGS = frozenset(
+    {"path", "record_mode", "preset", "hosts", "scrub", "secrets", "allow_playback_repeats"}
+)
+
+
+def add_options(parser: pytest.Parser, group: Any) -> None:
+    """The `--mockkit-record-mode` option and the cassette ini settings."""
+    group.addoption(
+        "--mockkit-record-mode",
+        action="store",
+        default=None,
+        choices=RECORD_MODES,
+        help="record mode for mockkit cassettes (beats $MOCKKIT_RECORD_MODE, the marker and "
+        "the ini setting; CI=true forces 'none')",
+    )
+    parser.addini(
+        "mockkit_record_mode",
+        "default record mode for mockkit cassettes (default: none)",
+        default="",
+    )
+    parser.addini(
+        "mockkit_cassette_dir",
+        "directory of mockkit cassettes, relative to the rootdir (default: cassettes)",
+        default="cassettes",
+    )
+    parser.addini(
+        "mockkit_play_log",
+        "write which interactions each replay played to <cassette dir>/.played/ (default: true)",
+        type="bool",
+        default=True,
+    )
+
+
+class _Hooks:
+    """Cassette hooks, registered as their own plugin object so their names cannot clash with
+    hooks other parts of mockkit's plugin module define."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        add_fixture_to_marked(items)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[None]:
+        report = yield
+        remember_report(item, report)  # type: ignore[arg-type]
+        return report
+
+
+def configure(config: pytest.Config) -> None:
+    """Register the `mockkit_cassette` marker and the cassette hooks."""
+    if not config.pluginmanager.has_plugin("mockkit-cassettes"):
+        config.pluginmanager.register(_Hooks(), "mockkit-cassettes")
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(path=None, record_mode=None, preset='auto', hosts=None, scrub=None, "
+        "secrets=None, allow_playback_repeats=False): use a mockkit cassette for this test "
+        "(default path cassettes/<test module>/<test name>.yaml)",
+    )
+
+
+def add_fixture_to_marked(items: list[pytest.Item]) -> None:
+    """Give every test marked `mockkit_cassette` the fixture, even if it does not ask for it."""
+    for item in items:
+        if item.get_closest_marker(MARKER) is not None:
+            names = getattr(item, "fixturenames", None)
+            if names is not None and "mockkit_cassette" not in names:
+                names.insert(0, "mockkit_cassette")
+
+
+def remember_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Keep each phase's report on the item, so the fixture knows if the test passed."""
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+
+
+def _passed(item: pytest.Item) -> bool:
+    report = item.stash.get(_REPORTS, {}).get("call")
+    return report is not None and report.passed
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-\[\]=,+]")
+
+
+def cassette_dir(config: pytest.Config) -> Path:
+    """The cassette directory (ini `mockkit_cassette_dir`, relative to the rootdir)."""
+    configured = Path(str(config.getini("mockkit_cassette_dir") or "cassettes"))
+    return configured if configured.is_absolute() else Path(config.rootpath) / configured
+
+
+def default_path(item: pytest.Item) -> Path:
+    """`<cassette dir>/<test module>/<test name>.yaml` for a test item."""
+    module = Path(str(item.path)).stem
+    name = _UNSAFE.sub("_", item.name)
+    return cassette_dir(item.config) / module / f"{name}.yaml"
+
+
+@contextlib.contextmanager
+def cassette_for(request: pytest.FixtureRequest) -> Iterator[Cassette]:
+    """Enter the cassette for the requesting test; write it on exit only if the test passed."""
+    item = request.node
+    marker = item.get_closest_marker(MARKER)
+    kwargs: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    if marker is not None and marker.args:
+        kwargs.setdefault("path", marker.args[0])
+    unknown = set(kwargs) - _MARKER_ARGS
+    if unknown:
+        raise pytest.UsageError(
+            f"{item.nodeid}: unknown {MARKER} argument(s): {', '.join(sorted(unknown))}"
+        )
+    config = request.config
+    path = kwargs.pop("path", None)
+    path = Path(path) if path else default_path(item)
+    if not path.is_absolute():
+        path = cassette_dir(config) / path
+    mode = resolve_mode(
+        cli=config.getoption("--mockkit-record-mode", default=None),
+        code=kwargs.pop("record_mode", None),
+        code_source=f"the {MARKER} marker",
+        ini=str(config.getini("mockkit_record_mode") or "") or None,
+    )
+    play_log = None
+    if config.getini("mockkit_play_log"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        play_log = cassette_dir(config) / ".played" / f"{worker}-{os.getpid()}.jsonl"
+    context = use(path, mode, play_log=play_log, test_id=item.nodeid, **kwargs)
+    with context as cassette:
+        try:
+            yield cassette
+        finally:
+            if not _passed(item):
+                cassette.discard()

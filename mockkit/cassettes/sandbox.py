@@ -1,0 +1,118 @@
+"""The local sandbox: mockkit's own fakes served on loopback, for recording cassettes.
+
+Recording against the local sandbox works exactly like recording against Stripe test mode or a
+real OAuth app, with no account and no network: the app is pointed at a served fake, vcrpy
+records the real HTTP exchange, and the host map stores the canonical hosts, so the cassette
+replays for an app configured for the real provider.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from types import TracebackType
+from typing import Any
+
+from mockkit.cassettes.core import Cassette
+from mockkit.cassettes.hosts import HostMap
+
+__all__ = ["SANDBOX_ENV", "Sandbox", "local_fakes"]
+
+#: "local" (default): record against mockkit's fakes; "provider": against the real hosts
+#: (Stripe test mode, a real OAuth app), with credentials from your environment.
+SANDBOX_ENV = "MOCKKIT_SANDBOX"
+
+_GOOGLE = frozenset(
+    {
+        "https://accounts.google.com",
+        "https://oauth2.googleapis.com",
+        "https://openidconnect.googleapis.com",
+        "https://www.googleapis.com",
+    }
+)
+
+
+def local_fakes(hosts: set[str]) -> list[Any]:
+    """Fresh fakes (with their default client and user) answering every host in `hosts`."""
+    fakes: list[Any] = []
+    if "https://api.stripe.com" in hosts:
+        from mockkit.stripe import StripeFake  # type: ignore[attr-defined,unused-ignore]
+
+        fakes.append(StripeFake())
+    if hosts & {"https://github.com", "https://api.github.com"}:
+        from mockkit.oauth import GitHubFake
+
+        fakes.append(GitHubFake().with_defaults())
+    if hosts & _GOOGLE:
+        from mockkit.oauth import GoogleFake
+
+        fakes.append(GoogleFake().with_defaults())
+    covered = {h.rstrip("/") for fake in fakes for h in fake.hosts}
+    unknown = sorted(hosts - covered)
+    if unknown:
+        raise ValueError(
+            f"the local sandbox has no fake for {', '.join(unknown)}; "
+            "record this one against the real provider (MOCKKIT_SANDBOX=provider)"
+        )
+    return fakes
+
+
+class Sandbox:
+    """Where the code under test should send provider traffic while a cassette is in use.
+
+    `sandbox.url("https://api.stripe.com")` is the canonical URL when replaying or when
+    recording against the real provider (`MOCKKIT_SANDBOX=provider`), and the URL of a served
+    fake when recording against the local sandbox (the default); the served fake's port is
+    mapped back to the canonical host in the cassette. `sandbox.fake(...)` gives that fake
+    (None otherwise), e.g. to seed state or to log a user in.
+    """
+
+    def __init__(self, cassette: Cassette, kind: str | None = None) -> None:
+        self.cassette = cassette
+        self.kind = (kind or os.environ.get(SANDBOX_ENV) or "local").strip().lower()
+        if self.kind not in ("local", "provider"):
+            raise ValueError(f"${SANDBOX_ENV} must be 'local' or 'provider', not {self.kind!r}")
+        self._stack = contextlib.ExitStack()
+        self._served: dict[str, tuple[Any, str]] = {}
+
+    @property
+    def local(self) -> bool:
+        """True when requests go to mockkit's served fakes (recording, local sandbox)."""
+        return not self.cassette.replaying and self.kind == "local"
+
+    def _serve(self, canonical: str) -> tuple[Any, str]:
+        canonical = canonical.rstrip("/")
+        if canonical not in self._served:
+            (fake,) = local_fakes({canonical})
+            server = self._stack.enter_context(fake.serve())
+            for host in fake.hosts:
+                self._served[host.rstrip("/")] = (fake, server.url)
+            self.cassette.add_hosts(HostMap.for_served([(server.url, fake)]))
+        return self._served[canonical]
+
+    def url(self, canonical: str) -> str:
+        """The base URL to configure for `canonical` (e.g. STRIPE_API_BASE)."""
+        if not self.local:
+            return canonical.rstrip("/")
+        return self._serve(canonical)[1]
+
+    def fake(self, canonical: str) -> Any:
+        """The served fake answering `canonical`, or None when not using the local sandbox."""
+        if not self.local:
+            return None
+        return self._serve(canonical)[0]
+
+    def close(self) -> None:
+        """Stop every served fake."""
+        self._stack.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
