@@ -19,8 +19,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from mockkit.errors import read_timeout
 from mockkit.oauth import AuthorizeError, OIDCProviderFake, login
-from mockkit.transport import TransportFault
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, make_app, oidc_settings
 
@@ -220,20 +220,8 @@ def test_token_endpoint_http_errors(fake: OIDCProviderFake, status: int) -> None
     assert rule.fired == 1
 
 
-class _ReadTimeout(TransportFault):
-    """A local stand-in for `mockkit.errors.read_timeout()` (what requests raises in-process)."""
-
-    def to_requests_exception(self, request: requests.PreparedRequest) -> BaseException:
-        return requests.exceptions.ReadTimeout("read timed out (mockkit)", request=request)
-
-
-class _Raise:
-    def respond(self, request: Any) -> Any:
-        raise _ReadTimeout()
-
-
 def test_token_endpoint_timeout(fake: OIDCProviderFake) -> None:
-    fake.inject(_Raise(), path=fake.paths["token"])
+    fake.inject(read_timeout(), path=fake.paths["token"])
     client = make_app(oidc_settings(fake)).test_client()
     with pytest.raises(requests.exceptions.ReadTimeout):
         login(client, "/login", fake)
