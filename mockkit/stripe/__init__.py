@@ -5,7 +5,7 @@ without it; `cards` lists the test payment methods and their outcomes.
 """
 
 from mockkit.stripe import cards, objects
-from mockkit.stripe.fake import CheckoutError, LoggedRequest, StripeFake
+from mockkit.stripe.fake import CheckoutError, LoggedRequest, StripeFake, StripeServer
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Delivery",
     "LoggedRequest",
     "StripeFake",
+    "StripeServer",
     "WebhookForwarder",
     "cards",
     "objects",

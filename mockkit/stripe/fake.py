@@ -26,8 +26,9 @@ from mockkit.stripe.params import decode, validate
 from mockkit.stripe.routes import ROUTES, endpoint_for, expand
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
+from mockkit.transport import LoopbackServer
 
-__all__ = ["CheckoutError", "LoggedRequest", "StripeFake"]
+__all__ = ["CheckoutError", "LoggedRequest", "StripeFake", "StripeServer"]
 
 _NO_KEY = (
     "You did not provide an API key. You need to provide your API key in the Authorization "
@@ -63,6 +64,29 @@ class _Saved:
 
 def _mask(key: str) -> str:
     return key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else key
+
+
+class StripeServer(LoopbackServer):
+    """A served `StripeFake`: `server.url` is the API base, `server.fake` the fake itself.
+
+    When the fake is also active in-process (`with fake:`), requests to `server.url` are let
+    through the `responses` mock, so both transports can be used in one test.
+    """
+
+    def __init__(self, fake: StripeFake, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(fake, host=host, port=port)
+        self.fake = fake
+
+    def start(self) -> StripeServer:
+        """Bind and start serving (and let `server.url` through an active `responses` mock)."""
+        super().start()
+        mock = self.fake._mock
+        if mock is not None:
+            mock.add_passthru(self.url)
+        return self
+
+    def __enter__(self) -> StripeServer:
+        return self.start()
 
 
 class StripeFake(BaseFake):
@@ -108,6 +132,15 @@ class StripeFake(BaseFake):
         self.state = StripeState(clock, seed)
         self._idempotency: dict[tuple[str, str], _Saved] = {}
         self._forwarders: list[WebhookForwarder] = []
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> StripeServer:
+        """Serve this fake (same state) over HTTP: `with fake.serve() as server:`.
+
+        Point the SDK at `server.url`: `stripe.api_base = server.url` or
+        `StripeClient(key, base_addresses={"api": server.url})`. Checkout Sessions created
+        through the server get a `url` on it, a page a browser can pay or cancel on.
+        """
+        return StripeServer(self, host=host, port=port)
 
     # ---- inspection --------------------------------------------------------------------------
 
@@ -482,6 +515,10 @@ class StripeFake(BaseFake):
         return Response(saved.status, saved.body, headers)
 
     def _unrecognized(self, request: Request, rid: str) -> Response:
+        try:  # decoded params still help in the request log
+            request.params = decode(request.form() if request.method == "POST" else request.query)
+        except StripeError:
+            request.params = None
         closest = ROUTES.closest(request.method, request.path)
         hint = f"; closest supported: {closest}" if closest else ""
         message = (
