@@ -239,7 +239,6 @@ class ServedFakes:
         if stripe_fake is not None:
             # Delivers what is already queued first, so no event is silently lost.
             stripe_fake.stop_forwarding()  # type: ignore[attr-defined]
-        self._forwarder = None
         for server in reversed(list(self.servers.values())):
             server.stop()
         self.servers.clear()
@@ -425,7 +424,8 @@ examples:
   python -m mockkit serve github google --redirect-uri http://127.0.0.1:5000/auth/github/callback
   python -m mockkit serve --json                  one JSON line with every URL and secret
 
-Stop with Ctrl-C (or SIGTERM): the servers shut down and the command exits with status 0.
+Stop with Ctrl-C (or SIGTERM): the servers shut down and the command exits with status 0
+(a second Ctrl-C quits at once). Webhook deliveries are reported on stderr as they happen.
 """
 
 
@@ -522,6 +522,23 @@ def run(args: argparse.Namespace) -> int:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        # A second Ctrl-C should not wait for a shutdown that seems stuck: quit at once.
+        signal.signal(signum, signal.SIG_DFL)
+
+    reported = 0
+
+    def report_deliveries() -> None:
+        # On stderr: stdout carries the details (one JSON line with --json).
+        nonlocal reported
+        deliveries = served.deliveries()
+        for delivery in deliveries[reported:]:
+            outcome = delivery.status if delivery.status is not None else delivery.error
+            print(
+                f"webhook {delivery.type} {delivery.event_id} -> {outcome}",
+                file=sys.stderr,
+                flush=True,
+            )
+        reported = len(deliveries)
 
     # Handlers only exist in the main thread; elsewhere (an embedding program) the caller
     # owns the signals and this command simply serves until the process ends.
@@ -546,21 +563,13 @@ def run(args: argparse.Namespace) -> int:
                     flush=True,
                 )
                 print(served.describe(), flush=True)
-            # A timed wait, so the loop notices the signal promptly on every platform, and
-            # reports each webhook delivery as it happens (on stderr: stdout is for details).
-            reported = 0
+            # A timed wait, so the loop notices the signal promptly on every platform and
+            # reports each webhook delivery as it happens.
             while not stop.wait(0.2):
-                deliveries = served.deliveries()
-                for delivery in deliveries[reported:]:
-                    outcome = delivery.status if delivery.status is not None else delivery.error
-                    print(
-                        f"webhook {delivery.type} {delivery.event_id} -> {outcome}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                reported = len(deliveries)
+                report_deliveries()
         finally:
-            served.stop()
+            served.stop()  # delivers what is still queued before it returns
+        report_deliveries()
         print("mockkit serve: stopped.", file=sys.stderr, flush=True)
         return 0
     finally:
