@@ -242,7 +242,9 @@ def _test_cards() -> list[str]:
     from mockkit.stripe.cards import CARDS
     from mockkit.stripe.checkout_page import PAGE_CARDS
 
-    return [f"{CARDS[pm].label} ({CARDS[pm].brand} {CARDS[pm].last4})" for pm in PAGE_CARDS]
+    return [
+        f"{CARDS[pm].label:<30} {CARDS[pm].brand} ending {CARDS[pm].last4}" for pm in PAGE_CARDS
+    ]
 
 
 def _port_from_env(name: str, default: int) -> int:
