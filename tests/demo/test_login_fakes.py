@@ -259,3 +259,18 @@ class _RevokeThenAnswer:
         for token in self.fake.tokens:
             self.fake.revoke(token)
         return self.fake.dispatch(request)
+
+
+def test_readme_example(app: Flask, mockkit_github: GitHubFake) -> None:
+    # The README's login example, verbatim.
+    # Register the app's own OAuth client and a user whose email is private.
+    mockkit_github.add_client(app.config["GITHUB_CLIENT_ID"], app.config["GITHUB_CLIENT_SECRET"])
+    mockkit_github.add_user("hubot", name="Hubot", email="hubot@example.com", private_email=True)
+    client = app.test_client()
+
+    response = login(client, "/login/github", mockkit_github, user="hubot")
+
+    assert response.status_code == 302
+    me = client.get("/api/me").get_json()
+    assert me["email"] == "hubot@example.com"  # /user said null; the app read /user/emails
+    assert [r.path for r in mockkit_github.requests][-2:] == ["/user", "/user/emails"]
