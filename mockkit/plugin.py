@@ -145,6 +145,80 @@ def mockkit_oidc() -> Iterator[mockkit.oauth.OIDCProviderFake]:
 # </oauth:fixtures>
 
 # <errors:fixtures>
+from collections.abc import Callable  # noqa: E402 - each section keeps its own imports
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+if TYPE_CHECKING:
+    import responses as _responses
+
+    import mockkit.patching
+
+
+@pytest.fixture
+def mockkit_responses() -> Iterator[_responses.RequestsMock]:
+    """A started `responses` mock for `mockkit.stubs` and `fault.stub(...)`; stopped after.
+
+    Unmatched requests fail at once with `requests.ConnectionError`; stubs that were never
+    called are not an error (assert on a stub's `call_count` instead).
+    """
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mockkit_patcher() -> Iterator[mockkit.patching.Patcher]:
+    """A `mockkit.patching.Patcher`: every patch, setting and clock it makes is undone after."""
+    from mockkit.patching import Patcher
+
+    with Patcher() as patcher:
+        yield patcher
+
+
+@pytest.fixture
+def mockkit_patch(
+    mockkit_patcher: mockkit.patching.Patcher,
+) -> Callable[..., mockkit.patching.Patched]:
+    """`mockkit_patch("app.billing:charge", replacement_or_fault, sdk=None)`, undone after.
+
+    The target must exist (a typo fails the test naming the closest attribute) and the
+    replacement must accept every call the original accepts. A `mockkit.errors` fault raises
+    what the SDK raises (`stripe.CardError`, ...). Returns a `Patched` with the `calls` made.
+    """
+    return mockkit_patcher.patch
+
+
+@pytest.fixture
+def mockkit_stripe_config(mockkit_patcher: mockkit.patching.Patcher) -> Callable[..., None]:
+    """stripe-python's module settings for the test, restored after; a test key is set at once.
+
+    Call it for more: `mockkit_stripe_config(api_base=server.url, max_network_retries=0,
+    http_client=...)`. Live keys are refused.
+    """
+    mockkit_patcher.stripe_config()
+    return mockkit_patcher.stripe_config
+
+
+@pytest.fixture
+def mockkit_authlib_client(mockkit_patcher: mockkit.patching.Patcher) -> Callable[..., Any]:
+    """`mockkit_authlib_client(oauth, "github", client_id=..., ...)`: override, restored after.
+
+    Also forgets the discovery document and JWKS authlib cached for that client, so a fake's
+    issuer and keys are fetched afresh. Unknown client names and settings fail the test.
+    """
+    return mockkit_patcher.authlib_client
+
+
+@pytest.fixture
+def mockkit_clock(mockkit_patcher: mockkit.patching.Patcher) -> mockkit.patching.Clock:
+    """Time frozen at the test's start (time-machine); `advance(seconds=...)`, `move_to(...)`.
+
+    Moves token and code expiries, ID-token checks and Stripe's webhook tolerance (300 s).
+    """
+    return mockkit_patcher.clock()
+
+
 # </errors:fixtures>
 
 # <cassettes:fixtures>
