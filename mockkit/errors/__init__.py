@@ -26,6 +26,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import requests
 import responses
 from requests.structures import CaseInsensitiveDict
 
+from mockkit.fake import FaultRule
 from mockkit.http import Request, Response
 from mockkit.stripe.errors import error_response
 from mockkit.transport import TransportFault, request_from_prepared
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 __all__ = [
+    "SDK",
     "Fault",
     "HTTPFault",
     "Outcome",
@@ -51,6 +54,7 @@ __all__ = [
     "SimulatedConnectionRefused",
     "SimulatedConnectionReset",
     "SimulatedDNSFailure",
+    "SimulatedFault",
     "SimulatedReadTimeout",
     "SimulatedSSLError",
     "SimulatedTruncatedBody",
@@ -63,6 +67,7 @@ __all__ = [
     "dns_failure",
     "empty_body",
     "malformed_json",
+    "overlay",
     "rate_limited",
     "read_timeout",
     "server_error",
@@ -994,6 +999,63 @@ def slow(seconds: float, then: Response | Fault | None = None) -> Slow:
     its usual answer. Served, the server really waits (at most 30 s) before answering.
     """
     return Slow(seconds, then)
+
+
+# --------------------------------------------------------------------------------------------
+# Faults on any handler (a cassette's replayer, a custom handler)
+# --------------------------------------------------------------------------------------------
+
+_OVERLAY = "_mockkit_fault_overlay"
+
+
+def overlay(
+    handler: Any,
+    fault: Fault,
+    method: str | None = None,
+    path: str | re.Pattern[str] | None = None,
+    times: int | None = 1,
+    after: int = 0,
+    every: int | None = None,
+) -> FaultRule:
+    """`fake.inject()` for any handler: faults before a cassette replay or any `handle()`.
+
+    `handler` is anything with `handle(request) -> Response` that a transport serves, such as
+    `cassette.replayer` inside `with mockkit.cassettes.use(...) as cassette:`. Matching
+    requests meet `fault` first (same `method`/`path`/`times`/`after`/`every` rules as
+    `inject()`); the others, and a `slow()` without `then=` once its delay is over, reach the
+    handler, so a faulted request does not use up a recorded interaction. On a `BaseFake`
+    this is `fake.inject()`. Returns the rule (its `fired` count says how often it fired).
+    """
+    from mockkit.fake import BaseFake
+
+    if isinstance(handler, BaseFake):
+        return handler.inject(fault, method, path, times, after, every)
+    if not callable(getattr(handler, "handle", None)):
+        raise TypeError(f"overlay() needs a handler with handle(request), got {handler!r}")
+    probe = BaseFake()  # borrow inject()'s argument checks and rule type
+    rule = probe.inject(fault, method, path, times, after, every)
+    state = handler.__dict__.get(_OVERLAY)
+    if state is None:
+        rules: list[FaultRule] = []
+        lock = threading.Lock()
+        inner = handler.handle
+
+        def handle(request: Request) -> Response:
+            with lock:
+                chosen = next((r.fault for r in rules if r.take(request)), None)
+            if chosen is not None:
+                response = chosen.respond(request)  # may raise TransportFault
+                if response is not None:
+                    request.status = response.status
+                    return response
+            result: Response = inner(request)
+            return result
+
+        # An instance attribute: the transports look `handle` up on the instance per request.
+        handler.handle = handle
+        state = handler.__dict__[_OVERLAY] = rules
+    state.append(rule)
+    return rule
 
 
 # --------------------------------------------------------------------------------------------
