@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from mockkit.fake import BaseFake, Routes
+from mockkit.fake import BaseFake, FaultRule, Routes
 from mockkit.http import Request, Response
 from mockkit.oauth.pages import consent_page, error_page
 from mockkit.oauth.provider import (
     AuthorizationCode,
+    Clock,
     OAuthClient,
     OAuthProvider,
     ProviderError,
@@ -111,6 +112,8 @@ class OAuthFake(BaseFake):
     require_response_type: ClassVar[bool] = True
     #: grant_type assumed when the token request has none (GitHub: authorization_code).
     default_grant_type: ClassVar[str | None] = None
+    #: Whether the token endpoint also takes a JSON object body (GitHub does).
+    accepts_json_body: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -179,7 +182,7 @@ class OAuthFake(BaseFake):
         return self.provider.clients
 
     @property
-    def clock(self) -> Any:
+    def clock(self) -> Clock:
         """The fake's clock: `fake.clock.advance(seconds)` expires codes and tokens."""
         return self.provider.clock
 
@@ -250,7 +253,7 @@ class OAuthFake(BaseFake):
 
     def fail(
         self, endpoint: str, status: int = 503, body: Any = None, times: int | None = 1
-    ) -> Any:
+    ) -> FaultRule:
         """Make the next `times` requests to a named endpoint fail with `status`.
 
         `endpoint` is a key of `fake.paths` (`token`, `userinfo`, `jwks`, `user`, ...).
@@ -473,17 +476,7 @@ class OAuthFake(BaseFake):
                 response.set_header("Allow", "POST")
                 response.status = 405
                 return response
-            ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if request.body and ctype != _FORM:
-                raise ProviderError(
-                    "invalid_request",
-                    f"The token request body must be {_FORM}, not {ctype or 'untyped'}.",
-                )
-            form: dict[str, str] = {}
-            for key, value in request.form():
-                if key in form:
-                    raise ProviderError("invalid_request", f"Parameter {key!r} is repeated.")
-                form[key] = value
+            form = self._token_form(request)
             credentials = self._basic_credentials(request)
             basic = credentials is not None
             client = self.provider.authenticate_client(
@@ -525,6 +518,29 @@ class OAuthFake(BaseFake):
             err.basic = err.basic or basic
             return self.token_error(request, err)
         return self.token_success(request, data)
+
+    def _token_form(self, request: Request) -> dict[str, str]:
+        """The token request's parameters: a form (or a JSON object where the provider allows)."""
+        ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if request.body and ctype == "application/json" and self.accepts_json_body:
+            try:
+                data = request.json()
+            except ValueError:
+                raise ProviderError("invalid_request", "The JSON body does not parse.")
+            if not isinstance(data, dict):
+                raise ProviderError("invalid_request", "The JSON body must be an object.")
+            return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int)}
+        if request.body and ctype != _FORM:
+            raise ProviderError(
+                "invalid_request",
+                f"The token request body must be {_FORM}, not {ctype or 'untyped'}.",
+            )
+        form: dict[str, str] = {}
+        for key, value in request.form():
+            if key in form:
+                raise ProviderError("invalid_request", f"Parameter {key!r} is repeated.")
+            form[key] = value
+        return form
 
     @staticmethod
     def _basic_credentials(request: Request) -> tuple[str, str] | None:

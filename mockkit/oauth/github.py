@@ -82,10 +82,12 @@ class GitHubFake(OAuthFake):
     hosts = (_WEB, _API)
     require_response_type = False
     default_grant_type = "authorization_code"
+    accepts_json_body = True
 
     def __init__(self, expiring_tokens: bool = False) -> None:
         super().__init__()
         self.expiring_tokens = expiring_tokens
+        self.provider.redirect_uri_required = False
         #: Answer the token endpoint form-encoded even to `Accept: application/json` (how a
         #: proxy or an old GitHub Enterprise can behave); authlib then raises `ValueError`.
         self.ignore_accept = False
@@ -270,7 +272,7 @@ class GitHubFake(OAuthFake):
             code = "redirect_uri_mismatch"
         elif err.reason == "refresh":
             code = "bad_refresh_token"
-        elif err.error in ("invalid_grant", "invalid_request"):
+        elif err.error == "invalid_grant" or err.reason == "code":
             code = "bad_verification_code"
         else:
             code = err.error

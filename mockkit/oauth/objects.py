@@ -18,6 +18,7 @@ __all__ = [
     "github_error",
     "github_token_response",
     "github_user",
+    "google_scope",
     "google_token_response",
     "google_userinfo",
     "id_token_claims",

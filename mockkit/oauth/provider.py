@@ -154,6 +154,9 @@ class OAuthProvider:
     access_token_ttl: int | None = 3600
     #: Refresh-token lifetime in seconds (None: until revoked).
     refresh_token_ttl: int | None = None
+    #: Whether a token request must repeat the authorize step's redirect_uri (RFC 6749 4.1.3);
+    #: False compares it only when it is sent (GitHub).
+    redirect_uri_required = True
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -291,7 +294,9 @@ class OAuthProvider:
         A second use of a code revokes every token issued from it (RFC 6749 4.1.2).
         """
         if not code_value:
-            raise ProviderError("invalid_request", "Missing required parameter: code.")
+            raise ProviderError(
+                "invalid_request", "Missing required parameter: code.", reason="code"
+            )
         with self.lock:
             code = self.codes.get(code_value)
             if code is None:
@@ -310,7 +315,10 @@ class OAuthProvider:
                 raise ProviderError(
                     "invalid_grant", "The authorization code was issued to another client."
                 )
-            if code.redirect_uri is not None and redirect_uri != code.redirect_uri:
+            # GitHub compares only a redirect_uri the token request repeats; RFC 6749 4.1.3
+            # requires it whenever the authorize step had one.
+            checked = redirect_uri is not None or self.redirect_uri_required
+            if code.redirect_uri is not None and checked and redirect_uri != code.redirect_uri:
                 raise ProviderError(
                     "invalid_grant",
                     "redirect_uri does not match the one used in the authorization request.",

@@ -216,3 +216,48 @@ def test_user_api_failing(fake: GitHubFake) -> None:
     with pytest.raises(requests.JSONDecodeError):
         login(client, "/login", fake)
     assert next(fake.calls("GET", "/user")).status == 503
+
+
+def test_token_endpoint_takes_a_json_body(fake: GitHubFake) -> None:
+    start = requests.post(
+        "https://github.com/login/oauth/authorize?client_id=mockkit-client&scope=read:user"
+        "&redirect_uri=http://app.example/cb",
+        data={"decision": "allow"},
+        allow_redirects=False,
+    )
+    code = parse_qs(urlsplit(start.headers["Location"]).query)["code"][0]
+    answer = requests.post(
+        "https://github.com/login/oauth/access_token",
+        json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "code": code},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.json()["access_token"].startswith("gho_")
+    missing = requests.post(
+        "https://github.com/login/oauth/access_token",
+        json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        headers={"Accept": "application/json"},
+    )
+    assert missing.json()["error"] == "bad_verification_code"
+
+
+def test_token_redirect_uri_is_compared_only_when_sent(fake: GitHubFake) -> None:
+    def new_code() -> str:
+        start = requests.post(
+            "https://github.com/login/oauth/authorize?client_id=mockkit-client"
+            "&redirect_uri=http://app.example/cb",
+            data={"decision": "allow"},
+            allow_redirects=False,
+        )
+        return parse_qs(urlsplit(start.headers["Location"]).query)["code"][0]
+
+    def exchange(**extra: str) -> Any:
+        form = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **extra}
+        return requests.post(
+            "https://github.com/login/oauth/access_token",
+            data=form,
+            headers={"Accept": "application/json"},
+        ).json()
+
+    assert "access_token" in exchange(code=new_code())
+    wrong = exchange(code=new_code(), redirect_uri="http://app.example/elsewhere")
+    assert wrong["error"] == "redirect_uri_mismatch"

@@ -319,3 +319,26 @@ def test_issuer_with_a_path() -> None:
         client = make_app(oidc_settings(fake)).test_client()
         info = login(client, "/login", fake).get_json()["token"]["userinfo"]
         assert info["iss"] == "https://login.mockkit.test/realms/shop"
+
+
+def test_rotation_without_the_old_key_while_jwks_is_down(fake: OIDCProviderFake) -> None:
+    app = make_app(oidc_settings(fake))
+    assert login(app.test_client(), "/login", fake).status_code == 200
+    fake.rotate_key(keep_old=False)
+    fake.fail("jwks", status=503)
+    # The cached key set lacks the new kid; authlib's forced re-fetch meets the outage.
+    with pytest.raises(requests.HTTPError):
+        login(app.test_client(), "/login", fake)
+    assert login(app.test_client(), "/login", fake).status_code == 200
+
+
+def test_served_while_also_active_in_process(fake: OIDCProviderFake) -> None:
+    # The fixture-style fake is active (responses intercepts everything); serving it too
+    # lets requests to its own loopback server through.
+    with fake.serve() as server:
+        client = make_app(oidc_settings(fake, server.url)).test_client()
+        info = login(client, "/login", fake).get_json()["token"]["userinfo"]
+        assert info["iss"] == server.url
+        in_process = make_app(oidc_settings(fake)).test_client()
+        info = login(in_process, "/login", fake).get_json()["token"]["userinfo"]
+        assert info["iss"] == "https://oidc.mockkit.test"
