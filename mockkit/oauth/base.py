@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -613,8 +612,3 @@ class _Redirected(Exception):
         self.request = request
         self.error = error
         self.description = description
-
-
-def json_dumps(data: Any) -> str:
-    """Compact JSON, as the providers send it."""
-    return json.dumps(data, separators=(",", ":"))

@@ -8,6 +8,7 @@ session (authlib's `state`, nonce and PKCE verifier) travels along with no copyi
 
 from __future__ import annotations
 
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -157,10 +158,4 @@ def _between(text: str, start: str, end: str) -> str | None:
     if i < 0:
         return None
     j = text.find(end, i + len(start))
-    return None if j < 0 else _unescape(text[i + len(start) : j])
-
-
-def _unescape(text: str) -> str:
-    from html import unescape
-
-    return unescape(text)
+    return None if j < 0 else unescape(text[i + len(start) : j])

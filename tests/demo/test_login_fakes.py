@@ -240,6 +240,18 @@ def test_github_user_api_failing(
     assert_clean_failure(app, client, response, 503)
 
 
+def test_google_userinfo_failing_does_not_matter_to_the_shop(
+    app: Flask, client: FlaskClient, google: GoogleFake
+) -> None:
+    # The shop reads the verified ID token's claims and never calls userinfo, so an outage
+    # there changes nothing; the fault stays unfired.
+    rule = google.fail("userinfo", status=500, times=None)
+    response = login(client, "/login/google", google)
+    assert response.status_code == 302
+    assert client.get("/api/me").get_json()["email"] == "alice@example.com"
+    assert rule.fired == 0
+
+
 def test_github_revoked_token_bad_credentials(
     app: Flask, client: FlaskClient, github: GitHubFake
 ) -> None:
