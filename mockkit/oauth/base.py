@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from mockkit.fake import BaseFake, FaultRule, Routes
@@ -143,7 +143,7 @@ class OAuthFake(BaseFake):
 
     # ---- public state API ------------------------------------------------------------------
 
-    def with_defaults(self) -> Any:
+    def with_defaults(self) -> Self:
         """Register the default client and user the pytest fixtures provide; returns the fake.
 
         Client `mockkit-client` / `mockkit-secret` accepting any redirect_uri, and one user
@@ -172,7 +172,10 @@ class OAuthFake(BaseFake):
     ) -> OAuthClient:
         """Register an application (see `OAuthClient` for what each argument enforces)."""
         return self.provider.register_client(
-            client_id, client_secret, list(redirect_uris) if redirect_uris else None, auth_method
+            client_id,
+            client_secret,
+            list(redirect_uris) if redirect_uris is not None else None,
+            auth_method,
         )
 
     @property
