@@ -182,6 +182,7 @@ def run(quick: bool) -> list[Row]:
             "vcrpy",
             ratios(base, mine),
             "x faster",
+            note=note,
         )
         if size == max(SIZES):
             row.budget = f">= {BUDGET_SPEEDUP:g}x faster"

@@ -43,7 +43,8 @@ def _describe(counts: dict[str, int], code: int) -> str:
 def run(quick: bool) -> list[Row]:
     if not (ROOT / SUITE).is_dir():
         return [Row(NAME, "demo suite", note=f"skipped: {SUITE} absent")]
-    rounds = 2 if quick else 4
+    # One pair in --quick: the suite alone costs a good part of its minute.
+    rounds = 1 if quick else 4
     modes = {"serial": [], "-n 2": ["-n", "2"]}
     times: dict[str, list[float]] = {m: [] for m in modes}
     notes: dict[str, str] = {}

@@ -180,13 +180,17 @@ def run(quick: bool) -> list[Row]:
         fake_cls, login = found
         fake = fake_cls()
         fake.add_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
+        fake.add_user(login="octocat", name="The Octocat", private_email=True)
 
         @contextlib.contextmanager
         def with_fake() -> Iterator[Callable[[], Any]]:
             with fake:
 
                 def op() -> Any:
-                    return login(app.test_client(), "/login", fake)
+                    done = login(app.test_client(), "/login", fake)
+                    if done.status_code != 302:
+                        raise RuntimeError(f"fake login failed: {done.status_code}")
+                    return done
 
                 yield op
 

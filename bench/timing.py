@@ -29,6 +29,7 @@ __all__ = [
     "interleave",
     "ratios",
     "summarise",
+    "time_block",
 ]
 
 
@@ -92,7 +93,8 @@ class Side:
     open: Callable[[], AbstractContextManager[Callable[[], Any]]]
 
 
-def _time_block(op: Callable[[], Any], inner: int) -> int:
+def time_block(op: Callable[[], Any], inner: int) -> int:
+    """Nanoseconds for `inner` calls of `op`, after a full collection."""
     gc.collect()
     start = time.perf_counter_ns()
     for _ in range(inner):
@@ -115,7 +117,7 @@ def interleave(
             with side.open() as op:
                 for _ in range(warmup):
                     op()
-                elapsed = _time_block(op, inner)
+                elapsed = time_block(op, inner)
             out[side.name].append(elapsed / inner)
     return out
 
