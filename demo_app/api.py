@@ -19,7 +19,7 @@ from demo_app.auth import api_login_required, current_user
 from demo_app.billing import find_product, new_order, pay_order, refund_order
 from demo_app.db import db
 from demo_app.errors import ShopError
-from demo_app.models import Order, Product
+from demo_app.models import Order, Product, owned_order
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -43,9 +43,8 @@ def _json_body(allow_empty: bool = False) -> dict[str, Any]:
 
 def _owned_order(order_id: int) -> Order:
     """The current user's order `order_id`; 404 for anybody else's (no hint it exists)."""
-    user = current_user()
-    order = db.session.get(Order, order_id)
-    if order is None or user is None or order.user_id != user.id:
+    order = owned_order(order_id, current_user())
+    if order is None:
         raise ShopError(404, "order_not_found", f"No order {order_id}.")
     return order
 

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from demo_app.auth import current_user, login_required
 from demo_app.db import db
 from demo_app.errors import ShopError, from_stripe
-from demo_app.models import Order, Product, User
+from demo_app.models import Order, Product, User, owned_order
 
 bp = Blueprint("billing", __name__)
 
@@ -248,10 +248,8 @@ def checkout_success() -> str:
 @login_required
 def checkout_cancel() -> str:
     """Where Stripe sends the customer who gave up; a still-pending order becomes canceled."""
-    order_id = request.args.get("order_id", type=int)
-    user = current_user()
-    order = db.session.get(Order, order_id) if order_id is not None else None
-    if order is None or user is None or order.user_id != user.id:
+    order = owned_order(request.args.get("order_id", type=int), current_user())
+    if order is None:
         raise ShopError(404, "unknown_order", "We could not find that order.")
     if order.status == "pending":
         order.status = "canceled"

@@ -127,6 +127,18 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
         return data
 
 
+#: Largest id a database integer column holds; larger ids in URLs simply match nothing.
+MAX_ID = 2**63 - 1
+
+
+def owned_order(order_id: int | None, user: User | None) -> Order | None:
+    """Order `order_id` if it belongs to `user`; None otherwise, or for an impossible id."""
+    if order_id is None or user is None or not 0 < order_id <= MAX_ID:
+        return None
+    order = db.session.get(Order, order_id)
+    return order if order is not None and order.user_id == user.id else None
+
+
 class StripeEvent(db.Model):  # type: ignore[name-defined,misc]
     """A Stripe webhook event already handled; a redelivery of it changes nothing."""
 

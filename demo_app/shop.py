@@ -10,15 +10,14 @@ from demo_app.auth import current_user, login_required
 from demo_app.billing import refund_order
 from demo_app.db import db
 from demo_app.errors import ShopError
-from demo_app.models import Order, Product
+from demo_app.models import Order, Product, owned_order
 
 bp = Blueprint("shop", __name__)
 
 
 def _owned_order(order_id: int) -> Order:
-    user = current_user()
-    order = db.session.get(Order, order_id)
-    if order is None or user is None or order.user_id != user.id:
+    order = owned_order(order_id, current_user())
+    if order is None:
         raise ShopError(404, "order_not_found", "We could not find that order.")
     return order
 

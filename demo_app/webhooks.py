@@ -25,20 +25,32 @@ from demo_app.models import Order, StripeEvent
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    # Signed does not mean well-formed: a field of the wrong type counts as absent.
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _id_of(value: Any) -> str | None:
+    """An id given either as a string or as an expanded object."""
+    return _str(value.get("id")) if isinstance(value, dict) else _str(value)
+
+
 def _order_id(obj: dict[str, Any]) -> int | None:
-    raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
+    raw = _str(_dict(obj.get("metadata")).get("order_id")) or _str(obj.get("client_reference_id"))
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 18 else None
 
 
 def _find_order(obj: dict[str, Any], *, intent_id: str | None = None) -> Order | None:
     clauses = []
     if intent_id:
         clauses.append(Order.payment_intent_id == intent_id)
-    if obj.get("object") == "checkout.session" and obj.get("id"):
-        clauses.append(Order.checkout_session_id == obj["id"])
+    session_id = _str(obj.get("id"))
+    if obj.get("object") == "checkout.session" and session_id:
+        clauses.append(Order.checkout_session_id == session_id)
     order_id = _order_id(obj)
     if order_id is not None:
         clauses.append(Order.id == order_id)
@@ -57,20 +69,22 @@ def _mark_paid(order: Order, intent_id: str | None) -> None:
 
 
 def _intent_succeeded(obj: dict[str, Any]) -> Order | None:
-    order = _find_order(obj, intent_id=obj.get("id"))
+    intent_id = _str(obj.get("id"))
+    order = _find_order(obj, intent_id=intent_id)
     if order is not None:
-        _mark_paid(order, obj.get("id"))
+        _mark_paid(order, intent_id)
     return order
 
 
 def _intent_failed(obj: dict[str, Any]) -> Order | None:
-    order = _find_order(obj, intent_id=obj.get("id"))
+    intent_id = _str(obj.get("id"))
+    order = _find_order(obj, intent_id=intent_id)
     if order is not None and order.status == "pending":
-        error = obj.get("last_payment_error") or {}
+        message = _str(_dict(obj.get("last_payment_error")).get("message"))
         order.status = "failed"
-        order.failure_reason = error.get("message") or "The payment failed."
-        if not order.payment_intent_id and obj.get("id"):
-            order.payment_intent_id = obj["id"]
+        order.failure_reason = (message or "The payment failed.")[:500]
+        if not order.payment_intent_id and intent_id:
+            order.payment_intent_id = intent_id
     return order
 
 
@@ -78,10 +92,10 @@ def _checkout_completed(obj: dict[str, Any]) -> Order | None:
     order = _find_order(obj)
     if order is None:
         return None
-    if not order.checkout_session_id and obj.get("id"):
-        order.checkout_session_id = obj["id"]
-    intent = obj.get("payment_intent")
-    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    session_id = _str(obj.get("id"))
+    if not order.checkout_session_id and session_id:
+        order.checkout_session_id = session_id
+    intent_id = _id_of(obj.get("payment_intent"))
     if obj.get("payment_status") == "paid":
         _mark_paid(order, intent_id)
     elif intent_id and not order.payment_intent_id:
@@ -97,15 +111,13 @@ def _checkout_expired(obj: dict[str, Any]) -> Order | None:
 
 
 def _charge_refunded(obj: dict[str, Any]) -> Order | None:
-    intent = obj.get("payment_intent")
-    intent_id = intent.get("id") if isinstance(intent, dict) else intent
-    order = _find_order(obj, intent_id=intent_id)
+    order = _find_order(obj, intent_id=_id_of(obj.get("payment_intent")))
     # Only a full refund makes the order refunded; a partial one leaves it paid.
-    if order is not None and obj.get("refunded") and order.status == "paid":
+    if order is not None and obj.get("refunded") is True and order.status == "paid":
         order.status = "refunded"
-        refunds = (obj.get("refunds") or {}).get("data") or []
-        if refunds and not order.refund_id:
-            order.refund_id = refunds[0].get("id")
+        refunds = _dict(obj.get("refunds")).get("data")
+        if isinstance(refunds, list) and refunds and not order.refund_id:
+            order.refund_id = _id_of(refunds[0])
     return order
 
 
@@ -135,19 +147,18 @@ def stripe_webhook() -> tuple[Response, int]:
         raise ShopError(
             400, "invalid_signature", "The signature does not match or is too old."
         ) from None
-    except ValueError:
-        raise ShopError(400, "invalid_payload", "The event is not valid JSON.") from None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        # Not JSON, or JSON that is not an event object (stripe-python cannot build one).
+        raise ShopError(400, "invalid_payload", "The event is not a valid JSON event.") from None
 
     # The signature covered exactly these bytes, so plain dicts from them are trustworthy.
     data = json.loads(payload)
-    event_id = data.get("id")
-    event_type = data.get("type")
-    obj = (data.get("data") or {}).get("object")
-    if (
-        not isinstance(event_id, str)
-        or not isinstance(event_type, str)
-        or not isinstance(obj, dict)
-    ):
+    if not isinstance(data, dict):
+        raise ShopError(400, "invalid_payload", "The event is not a JSON object.")
+    event_id = _str(data.get("id"))
+    event_type = _str(data.get("type"))
+    obj = _dict(data.get("data")).get("object")
+    if not event_id or not event_type or not isinstance(obj, dict) or len(event_id) > 255:
         raise ShopError(400, "invalid_payload", "The event has no id, type or object.")
     del event
 
@@ -156,7 +167,9 @@ def stripe_webhook() -> tuple[Response, int]:
 
     handler = HANDLERS.get(event_type)
     order = handler(obj) if handler else None
-    db.session.add(StripeEvent(id=event_id, type=event_type, order_id=order.id if order else None))
+    db.session.add(
+        StripeEvent(id=event_id, type=event_type[:100], order_id=order.id if order else None)
+    )
     try:
         db.session.commit()
     except IntegrityError:
