@@ -65,6 +65,8 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if "[" not in key:
+            if isinstance(out.get(key), dict):
+                raise param_error(f"Invalid parameter: {key} conflicts with a nested value", key)
             out[key] = value
             continue
         parts = _split_key(key)

@@ -7,7 +7,6 @@ lifecycle test written once against `sdk` runs through all four.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 import stripe
 
 from mockkit.http import Request, Response
-from mockkit.stripe import StripeFake
+from mockkit.stripe import StripeFake, StripeServer
 from mockkit.stripe.errors import error_response
 from mockkit.transport import no_retry_sleep
 
@@ -89,24 +88,11 @@ class Driver:
         return getattr(self._service(name), action)(oid, params=params)
 
 
-@contextlib.contextmanager
-def _driver(style: str, transport: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
-    fake = StripeFake()
-    monkeypatch.setattr(stripe, "api_key", KEY)
-    if transport == "inprocess":
-        monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
-        client = stripe.StripeClient(KEY) if style == "client" else None
-        with fake:
-            yield Driver(style, fake, client, False)
-    else:
-        with no_retry_sleep(), fake.serve() as server:
-            monkeypatch.setattr(stripe, "api_base", server.url)
-            client = (
-                stripe.StripeClient(KEY, base_addresses={"api": server.url})
-                if style == "client"
-                else None
-            )
-            yield Driver(style, fake, client, True)
+@pytest.fixture(scope="session")
+def _served_fake() -> Iterator[StripeServer]:
+    # One server per worker: starting and stopping one per test costs more than the tests.
+    with no_retry_sleep(), StripeFake().serve() as server:
+        yield server
 
 
 @pytest.fixture(
@@ -119,10 +105,22 @@ def _driver(style: str, transport: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     ids=lambda p: f"{p[0]}-{p[1]}",
 )
 def sdk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
-    """The real SDK in one style on one transport, talking to a fresh `StripeFake`."""
+    """The real SDK in one style on one transport, talking to a fake with fresh state."""
     style, transport = request.param
-    with _driver(style, transport, monkeypatch) as driver:
-        yield driver
+    monkeypatch.setattr(stripe, "api_key", KEY)
+    if transport == "inprocess":
+        monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
+        client = stripe.StripeClient(KEY) if style == "client" else None
+        with StripeFake() as fake:
+            yield Driver(style, fake, client, False)
+        return
+    server: StripeServer = request.getfixturevalue("_served_fake")
+    server.fake.reset()
+    monkeypatch.setattr(stripe, "api_base", server.url)
+    client = (
+        stripe.StripeClient(KEY, base_addresses={"api": server.url}) if style == "client" else None
+    )
+    yield Driver(style, server.fake, client, True)
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""Object shapes: every top-level key of Stripe's published example, real id prefixes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stripe
+
+from mockkit.stripe import StripeFake, objects
+
+REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "stripe"
+PREFIXES = {
+    "customer": "cus_",
+    "payment_method": "pm_",
+    "product": "prod_",
+    "price": "price_",
+    "payment_intent": "pi_",
+    "charge": "ch_",
+    "refund": "re_",
+    "checkout.session": "cs_test_",
+    "event": "evt_",
+}
+
+
+def stripe_example_keys(kind: str) -> set[str]:
+    """Top-level keys of Stripe's example, from the shared reference copy when present."""
+    ref = REFERENCE / "fixtures3.json"
+    if ref.exists():
+        return set(json.loads(ref.read_text())["resources"][kind])
+    return set(objects.template_keys(kind))
+
+
+def one_of_each(fake: StripeFake) -> dict[str, dict[str, Any]]:
+    """Drive the SDK until the fake holds one object of every kind; return their JSON."""
+    customer = stripe.Customer.create(email="shape@example.com")
+    pm = stripe.PaymentMethod.attach("pm_card_visa", customer=customer.id)
+    product = stripe.Product.create(name="Shape")
+    price = stripe.Price.create(product=product.id, unit_amount=1000, currency="usd")
+    pi = stripe.PaymentIntent.create(
+        amount=1000,
+        currency="usd",
+        customer=customer.id,
+        payment_method=pm.id,
+        confirm=True,
+        payment_method_types=["card"],
+    )
+    charge = stripe.Charge.retrieve(pi.latest_charge)
+    refund = stripe.Refund.create(charge=charge.id, amount=100)
+    session = stripe.checkout.Session.create(
+        mode="payment",
+        success_url="https://x.example/ok",
+        line_items=[{"price": price.id, "quantity": 1}],
+    )
+    event = stripe.Event.retrieve(fake.events[-1]["id"])
+    found = [customer, pm, product, price, pi, charge, refund, session, event]
+    return {o.object: o.to_dict() for o in found}
+
+
+def test_every_object_has_every_key_of_stripes_example(fake: StripeFake) -> None:
+    got = one_of_each(fake)
+    assert set(got) == set(PREFIXES)
+    for kind, obj in got.items():
+        missing = stripe_example_keys(kind) - set(obj)
+        assert not missing, f"{kind} lacks {sorted(missing)}"
+        assert obj["id"].startswith(PREFIXES[kind]), obj["id"]
+        if kind != "event":
+            assert obj.get("livemode") is False
+
+
+def test_fresh_objects_have_no_placeholder_junk(fake: StripeFake) -> None:
+    got = one_of_each(fake)
+    assert got["customer"]["discount"] is None
+    assert got["payment_intent"]["last_payment_error"] is None
+    assert got["payment_intent"]["canceled_at"] is None
+    assert got["checkout.session"]["shipping_cost"] is None
+    assert got["charge"]["source"] is None
+
+
+@pytest.mark.parametrize("kind", sorted(PREFIXES))
+def test_factories_work_without_a_fake(kind: str) -> None:
+    factory = {
+        "customer": objects.customer,
+        "payment_method": objects.payment_method,
+        "product": objects.product,
+        "price": objects.price,
+        "payment_intent": objects.payment_intent,
+        "charge": objects.charge,
+        "refund": objects.refund,
+        "checkout.session": objects.checkout_session,
+        "event": lambda **kw: objects.event("customer.created", objects.customer(), **kw),
+    }[kind]
+    if kind == "event":
+        obj = factory()
+        assert obj["data"]["object"]["id"].startswith("cus_")
+        return
+    obj = factory(metadata={"a": "1"})
+    assert obj["id"].startswith(PREFIXES[kind])
+    assert stripe_example_keys(kind) <= set(obj)
+    assert obj["metadata"] == {"a": "1"}
+    # Independent objects: changing a nested value of one leaves the next untouched.
+    for value in obj.values():
+        if isinstance(value, dict):
+            value["mockkit_marker"] = True
+    fresh = factory()
+    assert not any(isinstance(v, dict) and "mockkit_marker" in v for v in fresh.values())
+
+
+def test_factory_objects_become_sdk_objects() -> None:
+    pi = stripe.PaymentIntent.construct_from(
+        objects.payment_intent(amount=4200, status="succeeded"), "sk_test_x"
+    )
+    assert isinstance(pi, stripe.PaymentIntent)
+    assert (pi.amount, pi.status) == (4200, "succeeded")
+    assert pi.client_secret.startswith(pi.id + "_secret_")
+    session = objects.checkout_session()
+    assert session["url"] == f"https://checkout.stripe.com/c/pay/{session['id']}"
+    assert session["expires_at"] == session["created"] + 86400
