@@ -71,6 +71,13 @@ def register(subparsers: Any) -> None:
         "stripe-test: Stripe test mode with STRIPE_API_KEY=sk_test_...",
     )
     diff.add_argument("--keep", type=Path, metavar="DIR", help="keep the fresh recording in DIR")
+    diff.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="a response field (leaf name or dotted path) to treat as volatile; repeatable",
+    )
     diff.set_defaults(func=_diff)
 
 
@@ -103,7 +110,9 @@ def _diff(args: argparse.Namespace) -> int:
     if not args.path.is_file():
         raise CommandError(f"no such cassette: {args.path}", 2)
     try:
-        report = diff_cassette(args.path, sandbox=args.sandbox, keep=args.keep)
+        report = diff_cassette(
+            args.path, sandbox=args.sandbox, keep=args.keep, ignore=frozenset(args.ignore)
+        )
     except (ValueError, CassetteError, CassetteFormatError, OSError) as exc:
         raise CommandError(f"cannot diff {args.path}: {exc}", 2) from None
     print(report.render())

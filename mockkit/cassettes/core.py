@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mockkit.cassettes.errors import CassetteMiss
 from mockkit.cassettes.hosts import HostMap
 from mockkit.cassettes.leak import environment_secrets, gate
 from mockkit.cassettes.match import MatchPreset, field_diff, normalize, preset_for
@@ -36,8 +37,8 @@ from mockkit.transport import block_network, intercept
 
 __all__ = ["Cassette", "CassetteContext", "prepare_interactions", "use"]
 
-#: Hosts a replay intercepts when the cassette is missing or empty, so a request to a
-#: provider fails with "the cassette does not exist" rather than a bare network error.
+#: Hosts a replay intercepts when the cassette is empty, so a request to a provider fails
+#: with a cassette message rather than a bare network error.
 PROVIDER_HOSTS = (
     "https://api.stripe.com",
     "https://github.com",
@@ -176,8 +177,14 @@ class Cassette:
             self._start_recording()
 
     def _start_replay(self) -> None:
-        missing = not self.path.exists()
-        data = CassetteData([]) if missing else load_cassette(self.path)
+        if not self.path.exists():
+            # Fail at once, before the code under test runs: every request would miss anyway.
+            raise CassetteMiss(
+                f"mockkit cassette {self.path} does not exist ({self.mode.describe()}). "
+                "Record it against a sandbox, e.g. MOCKKIT_RECORD_MODE=once (see the README, "
+                "'Recording against a sandbox')."
+            )
+        data = load_cassette(self.path)
         note = self.mode.describe()
         if self.mode.mode == "once":
             note = "record mode 'once', cassette exists: replay only"
@@ -189,7 +196,6 @@ class Cassette:
             self.hostmap,
             self.allow_playback_repeats,
             note,
-            missing,
         )
         hosts = self.replayer.hosts or list(PROVIDER_HOSTS)
         self._stack.enter_context(intercept(self.replayer, hosts))
@@ -233,10 +239,19 @@ class Cassette:
     def _vcr_matcher(self) -> Any:
         ignore = self.scrubber.scrubbed_fields
 
+        # vcrpy compares each request with every stored one (twice): remember each stored
+        # request's key, so recording a long cassette does not renormalise it n^2 times.
+        cache: dict[int, tuple[Any, Any]] = {}
+
         def norm(request: Any) -> Any:
+            hit = cache.get(id(request))
+            if hit is not None and hit[0] is request:
+                return hit[1]
             body = getattr(request, "body_bytes", request.body)
             uri = self.hostmap.map_url(request.uri)
-            return normalize(request.method, uri, body, request.headers, self.preset, ignore)
+            key = normalize(request.method, uri, body, request.headers, self.preset, ignore)
+            cache[id(request)] = (request, key)
+            return key
 
         def mockkit_match(r1: Any, r2: Any) -> None:
             a, b = norm(r1), norm(r2)
@@ -297,7 +312,7 @@ class Cassette:
         self.written = True
 
     def _log_plays(self) -> None:
-        if self.play_log is None or self.replayer is None or self.replayer.missing:
+        if self.play_log is None or self.replayer is None:
             return
         record = {
             "cassette": self.path.name,

@@ -55,13 +55,23 @@ _ID = re.compile(r"\b([a-z][a-z0-9]*)_(?:test_|live_)?[A-Za-z0-9]{8,}(?:_secret_
 _WHOLE_ID = re.compile(r"^[a-z][a-z0-9]*_[A-Za-z0-9_]{8,}$")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>|%3C[A-Z][A-Z0-9_]*%3E")
+#: Response fields whose values are random per object or per request (leaf names).
+VOLATILE_FIELDS = frozenset(
+    {
+        "invoice_prefix", "fingerprint", "client_secret", "number", "receipt_number",
+        "idempotency_key", "request_log_url", "ephemeral_key", "nonce", "state", "expires_in",
+        "node_id", "etag",
+    }
+)  # fmt: skip
 _TIME_KEYS = re.compile(r"(^|_)(created|updated|expires|expiry|timestamp|time|date)(_at)?$|_at$")
 
 
-def _volatile(key: str, value: Any) -> Any:
+def _volatile(key: str, value: Any, ignore: frozenset[str] = frozenset()) -> Any:
     leaf = key.rsplit(".", 1)[-1].split("[", 1)[0]
     if isinstance(value, bool) or value is None:
         return value
+    if leaf in VOLATILE_FIELDS or leaf in ignore or key in ignore:
+        return "<volatile>"
     if isinstance(value, int | float) and (
         _TIME_KEYS.search(leaf) or 1_000_000_000 <= value <= 4_000_000_000
     ):
@@ -72,22 +82,22 @@ def _volatile(key: str, value: Any) -> Any:
     return value
 
 
-def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
+def _flatten(value: Any, path: str, out: dict[str, Any], ignore: frozenset[str]) -> None:
     if isinstance(value, dict):
         if not value:
             out[path] = {}
         for key, item in value.items():
-            _flatten(item, f"{path}.{key}" if path else str(key), out)
+            _flatten(item, f"{path}.{key}" if path else str(key), out, ignore)
     elif isinstance(value, list):
         if not value:
             out[path] = []
         for i, item in enumerate(value):
-            _flatten(item, f"{path}[{i}]", out)
+            _flatten(item, f"{path}[{i}]", out, ignore)
     else:
-        out[path] = _volatile(path, value)
+        out[path] = _volatile(path, value, ignore)
 
 
-def _body(response: dict[str, Any]) -> tuple[str, Any]:
+def _body(response: dict[str, Any], ignore: frozenset[str]) -> tuple[str, Any]:
     text = body_text(response.get("body")) or ""
     try:
         data = json.loads(text) if text.strip() else None
@@ -95,7 +105,7 @@ def _body(response: dict[str, Any]) -> tuple[str, Any]:
         return "text", _volatile("", text)
     flat: dict[str, Any] = {}
     if data is not None:
-        _flatten(data, "", flat)
+        _flatten(data, "", flat, ignore)
     return "json", flat
 
 
@@ -103,8 +113,14 @@ def _type(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def semantic_diff(stored: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
-    """How a fresh response differs from a stored one, ignoring volatile values."""
+def semantic_diff(
+    stored: dict[str, Any], fresh: dict[str, Any], ignore: frozenset[str] = frozenset()
+) -> list[str]:
+    """How a fresh response differs from a stored one, ignoring volatile values.
+
+    `ignore` adds field names (leaf names such as `receipt_url`, or dotted paths) to treat as
+    volatile.
+    """
     lines: list[str] = []
     old_status = (stored.get("status") or {}).get("code")
     new_status = (fresh.get("status") or {}).get("code")
@@ -126,8 +142,8 @@ def semantic_diff(stored: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
             lines.append(f"header {name}: added")
         elif name == "content-type" and old_h[name].split(";")[0] != new_h[name].split(";")[0]:
             lines.append(f"header content-type: {old_h[name]!r} -> {new_h[name]!r}")
-    old_kind, old_body = _body(stored)
-    new_kind, new_body = _body(fresh)
+    old_kind, old_body = _body(stored, ignore)
+    new_kind, new_body = _body(fresh, ignore)
     if old_kind != new_kind:
         lines.append(f"body: was {old_kind}, now {new_kind}")
     elif isinstance(old_body, dict) and isinstance(new_body, dict):
@@ -307,7 +323,11 @@ def _resend(
 
 
 def diff_cassette(
-    path: Path, sandbox: str = "local", keep: Path | None = None, timeout: float = 30.0
+    path: Path,
+    sandbox: str = "local",
+    keep: Path | None = None,
+    timeout: float = 30.0,
+    ignore: frozenset[str] = frozenset(),
 ) -> DiffReport:
     """Re-record `path`'s requests against `sandbox` and compare; see the module docstring."""
     stored = load_cassette(path)
@@ -332,7 +352,9 @@ def diff_cassette(
             report.changes[index] = ["no response recorded"]
             continue
         report.changes[index] = semantic_diff(
-            stored.interactions[index]["response"], fresh.interactions[position]["response"]
+            stored.interactions[index]["response"],
+            fresh.interactions[position]["response"],
+            ignore,
         )
     if keep:
         report.fresh_path = fresh_path

@@ -58,7 +58,6 @@ class Replayer:
         hosts: HostMap | None = None,
         allow_playback_repeats: bool = False,
         mode_note: str = "record mode 'none'",
-        missing: bool = False,
     ) -> None:
         self.data = data
         self.path = path
@@ -67,7 +66,6 @@ class Replayer:
         self.hostmap = hosts or HostMap()
         self.allow_playback_repeats = allow_playback_repeats
         self.mode_note = mode_note
-        self.missing = missing
         self._lock = threading.Lock()
         #: Indexes of the interactions played, in order.
         self.played: list[int] = []
@@ -128,12 +126,6 @@ class Replayer:
         """The error for a request nothing answers: closest recorded one, field differences."""
         line = norm.line + ("?" + urlencode(norm.query, safe="[]<>*") if norm.query else "")
         head = f"mockkit cassette {self.path} ({self.mode_note}) has no unplayed answer for {line}"
-        if self.missing:
-            return CassetteMiss(
-                f"{head}: the cassette does not exist. Record it against a sandbox with "
-                "MOCKKIT_RECORD_MODE=once (see the README, 'Recording against a sandbox').",
-                norm.line,
-            )
         if norm.key in self._queues:
             indexes = [i for i, n in enumerate(self._normalized) if n.key == norm.key]
             return CassetteMiss(
