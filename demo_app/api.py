@@ -12,14 +12,15 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from demo_app.auth import api_login_required, current_user
-from demo_app.billing import find_product, new_order, pay_order, refund_order
+from demo_app.billing import find_product, new_order, pay_order, refund_order, stripe_client
 from demo_app.db import db
 from demo_app.errors import ShopError
-from demo_app.models import Order, Product, owned_order
+from demo_app.models import Order, Product, User, owned_order
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,6 +40,11 @@ def _json_body(allow_empty: bool = False) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ShopError(400, "invalid_json", "The request body must be a JSON object.")
     return body
+
+
+def order_for_key(user: User, request_key: str) -> Order | None:
+    """The user's order created with this Idempotency-Key, if any."""
+    return db.session.scalar(select(Order).filter_by(user_id=user.id, request_key=request_key))
 
 
 def _owned_order(order_id: int) -> Order:
@@ -113,10 +119,9 @@ def create_order() -> tuple[Response, int]:
             "The order is not valid.",
             fields={"Idempotency-Key": f"At most {_MAX_KEY_LENGTH} characters."},
         )
+    stripe_client()  # a clear 503 before any order is written when payments are off
     if request_key is not None:
-        existing = db.session.scalar(
-            select(Order).filter_by(user_id=user.id, request_key=request_key)
-        )
+        existing = order_for_key(user, request_key)
         if existing is not None:
             if existing.product_id != product.id:
                 raise ShopError(
@@ -129,7 +134,16 @@ def create_order() -> tuple[Response, int]:
             client_secret = pay_order(existing, payment_method)
             return jsonify(existing.to_json(client_secret=client_secret)), 201
 
-    order = new_order(user, product, request_key=request_key)
+    try:
+        order = new_order(user, product, request_key=request_key)
+    except IntegrityError:
+        # Another request with the same key wrote its order between our lookup and insert.
+        db.session.rollback()
+        raise ShopError(
+            409,
+            "idempotency_key_in_use",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        ) from None
     client_secret = pay_order(order, payment_method)
     return jsonify(order.to_json(client_secret=client_secret)), 201
 

@@ -122,6 +122,7 @@ def pay_order(order: Order, payment_method: str | None) -> str | None:
         raise error from exc
     except stripe.StripeError as exc:
         error = from_stripe(exc)
+        current_app.logger.warning("Payment for order %s failed: %r", order.id, exc)
         # Stripe may or may not have acted (a timeout can hide a success), so the order
         # stays pending; the webhook or a retry with the same key settles it.
         order.failure_reason = f"Last payment attempt failed: {error.message}"
@@ -161,6 +162,7 @@ def refund_order(order: Order) -> None:
             options={"idempotency_key": order.refund_idempotency_key},
         )
     except stripe.StripeError as exc:
+        current_app.logger.warning("Refund of order %s failed: %r", order.id, exc)
         raise from_stripe(exc) from exc
     if refund.status in ("succeeded", "pending"):
         # A pending refund is accepted by Stripe and completes on its own (charge.refunded).
@@ -188,6 +190,7 @@ def checkout(slug: str) -> Response:
         raise ShopError(404, "unknown_product", f"There is no product {slug!r}.")
     user = current_user()
     assert user is not None  # login_required
+    client = stripe_client()  # a clear 503 before any order is written when payments are off
     order = new_order(user, product)
     success_url = url_for("billing.checkout_success", _external=True)
     params: dict[str, Any] = {
@@ -212,12 +215,13 @@ def checkout(slug: str) -> Response:
     if user.email:
         params["customer_email"] = user.email
     try:
-        checkout_session = stripe_client().v1.checkout.sessions.create(
+        checkout_session = client.v1.checkout.sessions.create(
             params=params,  # type: ignore[arg-type]
             options={"idempotency_key": order.checkout_idempotency_key},
         )
-    except (stripe.StripeError, ShopError) as exc:
-        error = from_stripe(exc) if isinstance(exc, stripe.StripeError) else exc
+    except stripe.StripeError as exc:
+        error = from_stripe(exc)
+        current_app.logger.warning("Checkout for order %s failed: %r", order.id, exc)
         # Nobody was shown a payment page for this order, so no money can move for it.
         order.status = "failed"
         order.failure_reason = f"Checkout could not start: {error.message}"

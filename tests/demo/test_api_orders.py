@@ -282,6 +282,8 @@ def test_payments_not_configured_is_503(app_factory, rsps):
     response = client.post("/api/orders", json={"product": "coffee-mug"})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "payments_not_configured"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
 # --- reading orders -------------------------------------------------------------------------
@@ -395,3 +397,20 @@ def test_refund_that_stripe_reports_failed_is_502_and_recorded(app, client, auth
     [(_id, status, _pi, reason, _key)] = orders_in_db(app)
     assert status == "paid"
     assert "ended failed" in reason
+
+
+def test_concurrent_request_with_the_same_key_is_409_not_500(app, client, auth, rsps, monkeypatch):
+    import demo_app.api
+
+    stripe = StripeStub(rsps)
+    auth.login()
+    headers = {"Idempotency-Key": "race"}
+    first = client.post("/api/orders", json={"product": "hoodie"}, headers=headers)
+    assert first.status_code == 201
+    # The second request looks before the first has written its row (a race), then inserts.
+    monkeypatch.setattr(demo_app.api, "order_for_key", lambda user, key: None)
+    second = client.post("/api/orders", json={"product": "hoodie"}, headers=headers)
+    assert second.status_code == 409
+    assert second.get_json()["error"]["code"] == "idempotency_key_in_use"
+    assert order_count(app) == 1
+    assert len(stripe.posts("/v1/payment_intents")) == 1

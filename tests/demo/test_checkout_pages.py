@@ -151,6 +151,25 @@ def test_buy_when_logged_out_goes_to_login(app, client, rsps):
     assert all_orders(app) == []
 
 
+def test_buy_when_payments_are_not_configured_is_a_503_page_and_no_order(app_factory):
+    from tests.conftest import AuthActions
+
+    app = app_factory(STRIPE_API_KEY=None)
+    client = app.test_client()
+    AuthActions(app, client).login()
+    response = client.post("/checkout/hoodie")
+    assert response.status_code == 503
+    assert 'data-code="payments_not_configured"' in response.get_data(as_text=True)
+    assert all_orders(app) == []
+
+
+def test_error_message_is_in_the_flash_region(client, auth):
+    auth.login()
+    page = client.post("/checkout/unicorn").get_data(as_text=True)
+    flash = page.split('id="flash"', 1)[1].split("</div>", 1)[0]
+    assert "There is no product" in flash
+
+
 def test_buy_unknown_product_is_404_page(app, client, auth, rsps):
     stripe = StripeStub(rsps)
     auth.login()
