@@ -37,6 +37,10 @@ __all__ = [
     "TEST_API_KEY",
     "ServeError",
     "ServedFakes",
+    "check_port",
+    "check_providers",
+    "check_webhook_url",
+    "is_loopback_host",
     "register",
 ]
 
@@ -298,9 +302,12 @@ class ServedFakes:
     def url(self, name: str) -> str:
         """The base URL a provider's fake is served at, such as `http://127.0.0.1:43121`."""
         try:
-            return self.servers[name].url
+            server = self.servers[name]
         except KeyError:
             raise RuntimeError(f"the {name} fake is not being served") from None
+        # An IPv6 literal needs brackets in a URL (`http://[::1]:PORT`).
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{server.port}"
 
     # ---- what to tell the app --------------------------------------------------------------
 

@@ -145,3 +145,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ipv6_loopback() -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_ipv6_loopback_urls_are_bracketed_and_work(serve: Callable[..., Any]) -> None:
+    process = serve("google", "--host", "::1", "--json")
+    google = process.read_json()["google"]
+    assert re.fullmatch(r"http://\[::1\]:\d+", google["url"])
+    assert requests.get(google["discovery_url"], timeout=5).json()["issuer"] == google["url"]
+    assert process.stop()[0] == 0
