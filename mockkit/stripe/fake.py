@@ -22,7 +22,7 @@ from mockkit.http import Request, Response
 from mockkit.stripe import checkout_page, webhooks
 from mockkit.stripe.errors import StripeError, error_body, request_id
 from mockkit.stripe.objects import API_VERSION
-from mockkit.stripe.params import decode, validate
+from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES, endpoint_for, expand
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
@@ -437,7 +437,7 @@ class StripeFake(BaseFake):
             return self._checkout_page(request)
         if path.startswith("/3d_secure_2/hosted/"):
             return self._challenge_page(request)
-        rid = request_id()
+        rid = "req_" + self.state.rng.randbytes(7).hex()
         api_key, auth_error = self._authenticate(request)
         if auth_error is not None:
             return self._error(auth_error, rid, request)
@@ -447,12 +447,9 @@ class StripeFake(BaseFake):
             return self._unrecognized(request, rid)
         route, path_params = found
         endpoint = endpoint_for(route.handler)
-        if method == "POST":
-            pairs = request.form()
-            if request.query_string:
-                pairs = request.query + pairs
-        else:
-            pairs = request.query if request.query_string else []
+        pairs = parse_form(request.query_string) if request.query_string else []
+        if method == "POST" and request.body:
+            pairs += parse_form(request.body)
         try:
             raw = decode(pairs)
             request.params = raw

@@ -14,9 +14,9 @@ objects; the fake never mutates a nested value in place, it replaces top-level k
 
 from __future__ import annotations
 
+import base64
 import json
 import random
-import string
 import time
 from importlib import resources
 from typing import Any
@@ -61,7 +61,7 @@ _ID_LENGTHS = {"customer": 14, "product": 14, "checkout.session": 58}
 
 KINDS = tuple(PREFIXES)
 
-_ALPHABET = string.ascii_letters + string.digits
+_TO_ALNUM = bytes.maketrans(b"+/=", b"Xz7")
 _rng = random.Random()
 
 
@@ -73,9 +73,11 @@ def new_id(kind_or_prefix: str, length: int | None = None, rng: random.Random | 
     prefix = PREFIXES.get(kind_or_prefix, kind_or_prefix)
     n = length or _ID_LENGTHS.get(kind_or_prefix, 24)
     r = rng or _rng
-    if prefix == "cs_test_":
-        return prefix + "a1" + "".join(r.choices(_ALPHABET, k=n - 2))
-    return prefix + "".join(r.choices(_ALPHABET, k=n))
+    # Random bytes in base64 with "+" and "/" mapped to letters: base62-looking ids at a
+    # fraction of the cost of choosing characters one by one (ids are made on every create).
+    raw = base64.b64encode(r.randbytes(n * 3 // 4 + 3)).translate(_TO_ALNUM)
+    chars = raw[:n].decode("ascii")
+    return prefix + ("a1" + chars[2:] if prefix == "cs_test_" else chars)
 
 
 def _load() -> dict[str, dict[str, Any]]:

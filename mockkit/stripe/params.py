@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 from mockkit.stripe.errors import param_error
 
@@ -29,12 +30,33 @@ __all__ = [
     "Obj",
     "Str",
     "decode",
+    "parse_form",
     "validate",
 ]
 
 Coercer = Callable[[Any, str], Any]
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+
+
+def parse_form(data: bytes | str) -> list[tuple[str, str]]:
+    """`a=1&b%5B0%5D=x` -> `[("a", "1"), ("b[0]", "x")]`, order and blanks kept.
+
+    What `urllib.parse.parse_qsl(..., keep_blank_values=True)` answers, but unquoting only the
+    pieces that need it: it runs on every request.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    out = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        out.append((key, value))
+    return out
 
 
 def _split_key(key: str) -> list[str] | None:
@@ -44,6 +66,11 @@ def _split_key(key: str) -> list[str] | None:
         return [key]
     if i == 0:
         return None
+    if key[-1] == "]":
+        # The common, well-formed case without a regex: "a[b][c]" -> "b][c" -> ["b", "c"].
+        inner = key[i + 1 : -1].split("][")
+        if not any("[" in part or "]" in part for part in inner):
+            return [key[:i], *inner]
     parts = [key[:i]]
     pos = i
     for m in _SEGMENT.finditer(key, i):
