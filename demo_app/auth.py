@@ -282,7 +282,7 @@ def callback(provider: str) -> Response:
     session.clear()
     session["user_id"] = user.id
     flash(f"Signed in as {user.name or user.email or 'you'}.", "success")
-    return redirect(target if is_safe_next(target) else url_for("shop.home"))
+    return redirect(str(target) if is_safe_next(target) else url_for("shop.home"))
 
 
 @bp.post("/logout")

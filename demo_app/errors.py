@@ -14,7 +14,7 @@ import requests
 import stripe
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 
 class ShopError(Exception):
@@ -132,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 404:
             message = "Not found."
         response = error_response(ShopError(exc.code, code, message))
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             return response[0], response[1], {"Allow": ", ".join(exc.valid_methods)}
         return response
 
