@@ -137,10 +137,10 @@ _FAKE_CLASSES = {
 }
 
 
-def _make_fake(name: str) -> BaseFake:
+def _make_fake(name: str, **kwargs: Any) -> BaseFake:
     module_name, class_name = _FAKE_CLASSES[name]
     fake_class = getattr(importlib.import_module(module_name), class_name)
-    return cast(BaseFake, fake_class())
+    return cast(BaseFake, fake_class(**kwargs))
 
 
 class ServedFakes:
@@ -155,7 +155,8 @@ class ServedFakes:
     `ports` maps a provider to its port (0 or missing: any free port). Each OAuth fake gets
     one client, `client_id` / `client_secret`, accepting `redirect_uris` (None: any redirect
     URI, convenient for local tools). `forward_webhooks` makes the Stripe fake POST each
-    event, signed with its webhook secret, to that URL as it happens.
+    event, signed with its webhook secret, to that URL as it happens; `webhook_secret` fixes
+    that secret (default: a new random `whsec_...` each time).
     """
 
     def __init__(
@@ -168,6 +169,7 @@ class ServedFakes:
         client_secret: str = DEFAULT_CLIENT_SECRET,
         redirect_uris: Sequence[str] | None = None,
         forward_webhooks: str | None = None,
+        webhook_secret: str | None = None,
         allow_remote: bool = False,
     ) -> None:
         self.providers = check_providers(providers)
@@ -189,6 +191,12 @@ class ServedFakes:
         self.webhook_url = (
             check_webhook_url(forward_webhooks, allow_remote) if forward_webhooks else None
         )
+        if webhook_secret is not None and not webhook_secret.startswith("whsec_"):
+            raise ServeError(
+                "--webhook-secret must start with whsec_, as Stripe's signing secrets do; "
+                f"got {webhook_secret!r}"
+            )
+        self.webhook_secret = webhook_secret
         if self.webhook_url and "stripe" not in self.providers:
             raise ServeError("--forward-webhooks needs the stripe fake; add 'stripe'")
         self.fakes: dict[str, BaseFake] = {}
@@ -206,7 +214,8 @@ class ServedFakes:
                 port = self.ports[name]
                 hint = f"choose another --{name}-port (0 picks any free port)"
                 check_port(self.host, port, f"the {name} fake", hint)
-                fake = _make_fake(name)
+                kwargs = {"webhook_secret": self.webhook_secret} if name == "stripe" else {}
+                fake = _make_fake(name, **kwargs)
                 try:
                     server = fake.serve(self.host, port).start()
                 except (OSError, SystemExit) as exc:
@@ -482,6 +491,12 @@ def register(subparsers: Any) -> None:
         "happens (e.g. http://127.0.0.1:5000/webhooks/stripe)",
     )
     parser.add_argument(
+        "--webhook-secret",
+        metavar="WHSEC",
+        help="the Stripe webhook signing secret, whsec_... (default: a new random one each run; "
+        "fix it so an app's STRIPE_WEBHOOK_SECRET survives a restart)",
+    )
+    parser.add_argument(
         "--client-id",
         default=DEFAULT_CLIENT_ID,
         help=f"OAuth client id registered on the GitHub and Google fakes "
@@ -520,6 +535,7 @@ def run(args: argparse.Namespace) -> int:
             client_secret=args.client_secret,
             redirect_uris=args.redirect_uri,
             forward_webhooks=args.forward_webhooks,
+            webhook_secret=args.webhook_secret,
             allow_remote=args.allow_remote,
         )
     except ServeError as exc:

@@ -26,6 +26,7 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         "--github-port",
         "--google-port",
         "--forward-webhooks",
+        "--webhook-secret",
         "--client-id",
         "--client-secret",
         "--redirect-uri",
@@ -70,6 +71,7 @@ def test_non_loopback_host_is_refused_without_allow_remote(
         (["--forward-webhooks", "https://example.com/hook"], "not this machine"),
         (["github", "--forward-webhooks", "http://127.0.0.1:5000/h"], "needs the stripe fake"),
         (["--client-id", ""], "must not be empty"),
+        (["--webhook-secret", "secret"], "--webhook-secret must start with whsec_"),
     ],
 )
 def test_bad_option_values_are_explained(

@@ -71,9 +71,12 @@ def test_stripe_sdk_works_against_it_and_events_are_forwarded_signed(
 def test_checkout_sessions_get_a_payable_page_on_the_served_fake(
     serve: Callable[..., Any],
 ) -> None:
-    process = serve("stripe", "--json")
-    info = process.read_json()["stripe"]
+    process = serve("stripe", "--webhook-secret", "whsec_fixed_for_my_app", "--json")
+    details = process.read_json()
+    info = details["stripe"]
     assert info["forward_webhooks"] is None
+    assert info["webhook_secret"] == "whsec_fixed_for_my_app"
+    assert details["env"]["STRIPE_WEBHOOK_SECRET"] == "whsec_fixed_for_my_app"
     client = stripe.StripeClient(info["api_key"], base_addresses={"api": info["api_base"]})
     session = client.v1.checkout.sessions.create(
         params={
