@@ -159,11 +159,14 @@ def mockkit_responses() -> Iterator[_responses.RequestsMock]:
     """A started `responses` mock for `mockkit.stubs` and `fault.stub(...)`; stopped after.
 
     Unmatched requests fail at once with `requests.ConnectionError`; stubs that were never
-    called are not an error (assert on a stub's `call_count` instead).
+    called are not an error (assert on a stub's `call_count` instead). stripe-python's
+    retries keep their count but skip their sleeps, as under a fake.
     """
     import responses
 
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    from mockkit.transport import no_retry_sleep
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock, no_retry_sleep():
         yield mock
 
 

@@ -40,7 +40,7 @@ from requests.structures import CaseInsensitiveDict
 from mockkit.fake import FaultRule
 from mockkit.http import Request, Response
 from mockkit.stripe.errors import error_response
-from mockkit.transport import TransportFault, request_from_prepared
+from mockkit.transport import TransportFault, request_from_prepared, status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -303,7 +303,7 @@ class SimulatedTruncatedBody(SimulatedFault):
         fault = self.fault
         status = fault.status if isinstance(fault, SocketFault) else 200
         head = (
-            f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 {status_line(status)}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         ).encode("latin-1")
         sock = _socket(environ)

@@ -195,3 +195,16 @@ def test_stubs_register_on_the_default_responses_mock() -> None:
         return str(stripe.Customer.create(api_key=KEY).name)
 
     assert run() == "Ada"
+
+
+def test_the_responses_fixture_keeps_retries_but_skips_their_sleeps(
+    mockkit_responses: responses.RequestsMock,
+) -> None:
+    import time
+
+    registered = stubs.stripe_payment_intent_create(mockkit_responses, fault=errors.server_error())
+    started = time.perf_counter()
+    with pytest.raises(stripe.APIError):
+        stripe.PaymentIntent.create(amount=100, currency="usd", api_key=KEY)
+    assert registered.call_count == 3
+    assert time.perf_counter() - started < 0.5  # the SDK's own backoff would be 1 s or more
