@@ -90,6 +90,16 @@ def test_github_unverified_primary_email_is_not_trusted(client, rsps):
     assert client.get("/api/me").get_json()["email"] is None
 
 
+def test_github_without_the_email_scope_logs_in_without_email(client, rsps):
+    GitHubStub(rsps, user={"id": 9, "login": "noscope", "name": "No Scope", "email": None})
+    rsps.replace(
+        responses.GET, f"{GITHUB_API}/user/emails", json={"message": "Not Found"}, status=404
+    )
+    assert oauth_login(client, "github").status_code == 302
+    me = client.get("/api/me").get_json()
+    assert (me["name"], me["email"]) == ("No Scope", None)
+
+
 def test_second_login_updates_the_same_user(app, client, rsps):
     GitHubStub(rsps)
     oauth_login(client, "github")
@@ -165,6 +175,18 @@ def test_google_wrong_issuer_is_rejected(app, client, rsps):
 
 def test_google_expired_id_token_is_rejected(app, client, rsps):
     google = GoogleStub(rsps, claims={"exp": 1_000_000, "iat": 999_000})
+    response = oauth_login(client, "google", google=google)
+    assert response.status_code == 502
+    assert user_count(app) == 0
+
+
+def test_google_token_without_an_id_token_is_a_502(app, client, rsps):
+    google = GoogleStub(rsps)
+    rsps.replace(
+        responses.POST,
+        GOOGLE_TOKEN_URL,
+        json={"access_token": "ya29.x", "token_type": "Bearer", "expires_in": 3599},
+    )
     response = oauth_login(client, "google", google=google)
     assert response.status_code == 502
     assert user_count(app) == 0

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+
 import pytest
+import requests
 from sqlalchemy import func, inspect, select
 
 from demo_app import create_app
 from demo_app.config import DEV_SECRET_KEY, ConfigError
 from demo_app.db import db
 from demo_app.models import Product
+from tests.demo.stubs import GitHubStub, oauth_login
 
 
 def test_testing_flag_and_defaults(monkeypatch, tmp_path):
@@ -73,12 +81,14 @@ def test_production_with_a_real_secret_starts_with_secure_cookies(monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_session_cookie_is_httponly_and_samesite_lax(client, auth):
-    auth.login()
-    response = client.post("/logout")  # any response that writes the session cookie
+def test_session_cookie_is_httponly_and_samesite_lax(client, rsps):
+    GitHubStub(rsps)
+    response = oauth_login(client, "github")  # the login writes the session cookie
     cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # development and tests speak plain HTTP
 
 
 def test_each_app_has_its_own_oauth_registry_and_stripe_client(app_factory):
@@ -125,3 +135,44 @@ def test_seed_adds_sample_products_once(app_factory):
     with app.app_context():
         slugs = set(db.session.scalars(select(Product.slug)))
     assert slugs == {"sticker-pack", "coffee-mug", "hoodie"}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_python_dash_m_demo_app_serves_the_home_page(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+    }
+    env.pop("FLASK_ENV", None)
+    env.pop("DEMO_ENV", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "demo_app"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "the server did not start in 20 s"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert 'data-testid="buy-hoodie"' in response.text  # created and seeded on start
+        assert requests.get(f"http://127.0.0.1:{port}/api/me", timeout=2).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stderr.close()
