@@ -20,6 +20,11 @@ __all__ = ["KNOWN_PATHS", "HostMap"]
 #: Which canonical host serves which path prefix, for fakes that answer several hosts on one
 #: served port (the GitHub fake serves both github.com and api.github.com). Longest prefix wins.
 KNOWN_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
+    "https://api.stripe.com": (
+        ("/c/pay/", "https://checkout.stripe.com"),
+        ("/3d_secure_2/", "https://hooks.stripe.com"),
+        ("/", "https://api.stripe.com"),
+    ),
     "https://github.com": (("/login/", "https://github.com"), ("/", "https://api.github.com")),
     "https://api.github.com": (
         ("/login/", "https://github.com"),

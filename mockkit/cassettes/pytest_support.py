@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,28 @@ class _Hooks:
         return report
 
 
+#: Play logs older than this are deleted when a session starts (they describe old runs).
+PLAY_LOG_MAX_AGE_S = 7 * 24 * 3600
+
+
+def _prune_play_logs(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # xdist workers: the controller prunes once
+        return
+    directory = cassette_dir(config) / ".played"
+    if not directory.is_dir():
+        return
+    now = time.time()
+    for log in directory.glob("*.jsonl"):
+        with contextlib.suppress(OSError):
+            if now - log.stat().st_mtime > PLAY_LOG_MAX_AGE_S:
+                log.unlink()
+
+
 def configure(config: pytest.Config) -> None:
-    """Register the `mockkit_cassette` marker and the cassette hooks."""
+    """Register the `mockkit_cassette` marker and the cassette hooks; prune old play logs."""
     if not config.pluginmanager.has_plugin("mockkit-cassettes"):
         config.pluginmanager.register(_Hooks(), "mockkit-cassettes")
+    _prune_play_logs(config)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(path=None, record_mode=None, preset='auto', hosts=None, scrub=None, "

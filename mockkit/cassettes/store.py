@@ -179,6 +179,16 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of a new cassette: what `open()` would give (mkstemp's temp files are 0600).
+_NEW_FILE_MODE = 0o666 & ~_current_umask()
+
+
 def atomic_write(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` to `path` through a temporary file in the same directory and a rename.
 
@@ -193,6 +203,11 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        try:
+            mode = target.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = _NEW_FILE_MODE
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
