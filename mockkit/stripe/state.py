@@ -665,7 +665,9 @@ class StripeState:
         self._pi_extra[pid] = _PIExtra(return_url=p.get("return_url"))
         self.emit("payment_intent.created", pi)
         if p.get("confirm"):
-            return self._confirm(pi, p)
+            # The payment method is resolved already: a test id such as pm_card_visa must not
+            # mint a second PaymentMethod.
+            return self._confirm(pi, {k: v for k, v in p.items() if k != "payment_method"})
         if p.get("return_url"):
             raise invalid_request(
                 "You can only specify `return_url` when `confirm` is true.", param="return_url"

@@ -50,6 +50,7 @@ def test_create_with_confirm_true_succeeds_at_once(sdk: Driver) -> None:
     )
     assert pi.status == "succeeded"
     assert pi.latest_charge.startswith("ch_")
+    assert list(sdk.fake.payment_methods) == [pi.payment_method]  # one test card, one object
     types = [e["type"] for e in sdk.fake.events]
     assert types == ["payment_intent.created", "charge.succeeded", "payment_intent.succeeded"]
 
