@@ -305,7 +305,7 @@ def resource_missing(
     )
 
 
-def invalid_api_key(key: str = "sk_test_mockkit") -> HTTPFault:
+def invalid_api_key(key: str = "sk_test_mockkit", *, should_retry: bool | None = None) -> HTTPFault:
     """The API key is wrong, revoked or missing (401).
 
     stripe-python: `stripe.AuthenticationError`, 1 attempt.
@@ -316,10 +316,13 @@ def invalid_api_key(key: str = "sk_test_mockkit") -> HTTPFault:
         401,
         "invalid_request_error",
         f"Invalid API Key provided: {shown}",
+        should_retry=should_retry,
     )
 
 
-def permission_denied(key: str = "rk_test_mockkit") -> HTTPFault:
+def permission_denied(
+    key: str = "rk_test_mockkit", *, should_retry: bool | None = None
+) -> HTTPFault:
     """A restricted key lacks the permission for this call (403).
 
     stripe-python: `stripe.PermissionError`, 1 attempt.
@@ -331,4 +334,5 @@ def permission_denied(key: str = "rk_test_mockkit") -> HTTPFault:
         f"The provided key '{key[:8]}***' does not have the required permissions for this "
         "endpoint on account 'acct_mockkit'. Having the 'rak_payment_intent_write' "
         "permission would allow this request to continue.",
+        should_retry=should_retry,
     )

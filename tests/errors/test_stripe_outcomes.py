@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import responses
@@ -153,3 +154,30 @@ def test_rate_limited_sends_retry_after() -> None:
         answer = requests.get("https://api.github.com/user", timeout=5)
     assert answer.status_code == 429
     assert answer.headers["Retry-After"] == "7"
+
+
+STRIPE_FACTORIES = [
+    stripe_errors.card_declined,
+    stripe_errors.expired_card,
+    stripe_errors.incorrect_cvc,
+    stripe_errors.processing_error,
+    stripe_errors.authentication_required,
+    stripe_errors.rate_limit,
+    stripe_errors.api_error,
+    stripe_errors.idempotency_error,
+    stripe_errors.resource_missing,
+    stripe_errors.invalid_api_key,
+    stripe_errors.permission_denied,
+]
+
+
+@pytest.mark.parametrize("factory", STRIPE_FACTORIES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(("should_retry", "attempts"), [(True, 3), (False, 1)])
+def test_every_stripe_factory_obeys_should_retry(
+    factory: Any, should_retry: bool, attempts: int
+) -> None:
+    with responses.RequestsMock() as rsps, no_retry_sleep():
+        stub = factory(should_retry=should_retry).stub(rsps, "POST", URL)
+        with pytest.raises(stripe.StripeError):
+            stripe.PaymentIntent.create(amount=1, currency="usd", api_key="sk_test_mockkit")
+    assert stub.call_count == attempts
