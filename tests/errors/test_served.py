@@ -85,3 +85,29 @@ def test_served_slow_under_the_timeout_answers_normally_after_the_delay(echo: Ec
         elapsed = time.perf_counter() - started
     assert answer.json()["status"] == "ok"
     assert elapsed >= 0.02
+
+
+def test_served_faults_reach_clients_other_than_requests(echo: EchoFake) -> None:
+    # The standard library's urllib knows nothing of mockkit: it sees the socket as it is.
+    import http.client
+    import socket as socket_module
+    import urllib.error
+    import urllib.request
+
+    def post(url: str) -> bytes:
+        request = urllib.request.Request(url, data=b"amount=1", method="POST")
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            return bytes(answer.read())
+
+    echo.inject(errors.connection_reset())
+    echo.inject(errors.truncated_body())
+    echo.inject(errors.read_timeout())
+    with echo.serve() as server:
+        url = server.url + "/v1/payment_intents"
+        with pytest.raises(ConnectionResetError):
+            post(url)
+        with pytest.raises(http.client.IncompleteRead):
+            post(url)
+        with pytest.raises((socket_module.timeout, urllib.error.URLError)):
+            post(url)
+        assert b"pi_mockkit" in post(url)  # every rule fired once; the fake answers again
