@@ -105,8 +105,8 @@ def create_order() -> tuple[Response, int]:
         fields["payment_method"] = 'Must be a Stripe PaymentMethod id such as "pm_card_visa".'
     for name in unknown:
         fields[name] = "Unknown field."
-    product = find_product(slug) if isinstance(slug, str) and slug and not fields else None
-    if not fields and product is None:
+    product = find_product(slug) if isinstance(slug, str) and slug else None
+    if "product" not in fields and product is None:
         fields["product"] = f"Unknown product {slug!r}."
     if fields or product is None:
         raise ShopError(422, "validation_error", "The order is not valid.", fields=fields)

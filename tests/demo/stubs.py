@@ -188,8 +188,9 @@ class StripeStub:
 
     `outcome` decides what creating a PaymentIntent does: "succeeded", "requires_payment_method",
     "decline", "timeout", "connection_error", "server_error" (500), "rate_limit" (429),
-    "auth_error" (401). `checkout_outcome` and `refund_outcome` work the same way for those
-    endpoints ("ok" or an error name). Every request is kept in `calls` as
+    "auth_error" (401), "invalid_payment_method" (400 with `param=payment_method`).
+    `checkout_outcome` and `refund_outcome` work the same way for those endpoints ("ok" or
+    an error name). Every request is kept in `calls` as
     `(method, path, form, headers)`.
     """
 
@@ -246,6 +247,16 @@ class StripeStub:
                     "type": "invalid_request_error",
                     "code": "rate_limit",
                     "message": "Too many requests.",
+                },
+            )
+        if outcome == "invalid_payment_method":
+            return self._error(
+                400,
+                {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "param": "payment_method",
+                    "message": "No such PaymentMethod: 'pm_nope'",
                 },
             )
         if outcome == "auth_error":

@@ -226,6 +226,31 @@ def test_provider_trouble_keeps_the_order_pending(app, client, auth, rsps, outco
     assert reason.startswith("Last payment attempt failed")
 
 
+def test_rejected_payment_method_is_502_and_the_order_can_be_retried(app, client, auth, rsps):
+    stripe = StripeStub(rsps, outcome="invalid_payment_method")
+    auth.login()
+    headers = {"Idempotency-Key": "pm-typo"}
+    response = client.post(
+        "/api/orders", json={"product": "hoodie", "payment_method": "pm_nope"}, headers=headers
+    )
+    assert response.status_code == 502
+    assert response.get_json()["error"]["code"] == "payment_request_rejected"
+    assert orders_in_db(app)[0][1:3] == ("pending", None)
+    stripe.outcome = "succeeded"
+    fixed = client.post(
+        "/api/orders", json={"product": "hoodie", "payment_method": "pm_card_visa"}, headers=headers
+    )
+    assert fixed.status_code == 201
+    assert fixed.get_json()["status"] == "paid"
+    assert order_count(app) == 1
+
+
+def test_unknown_product_is_reported_with_other_field_errors(client, auth):
+    auth.login()
+    response = client.post("/api/orders", json={"product": "unicorn", "payment_method": 5})
+    assert set(response.get_json()["error"]["fields"]) == {"product", "payment_method"}
+
+
 def test_retry_with_same_idempotency_key_reuses_order_and_stripe_key(app, client, auth, rsps):
     stripe = StripeStub(rsps, outcome="timeout")
     auth.login()
