@@ -233,3 +233,47 @@ def test_oauth_fault_on_a_patched_authlib_method_raises_oauth_error() -> None:
         with pytest.raises(OAuthError) as caught:
             OAuth2Session("id", "secret").fetch_token("https://x.test/token", code="c")
     assert caught.value.error == "invalid_grant"
+
+
+def _github_code(fake: Any) -> str:
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from requests.structures import CaseInsensitiveDict
+
+    from mockkit.http import Request
+
+    query = urlencode(
+        {"client_id": "id", "redirect_uri": "https://app.test/cb", "state": "s", "scope": "user"}
+    )
+    consent = Request(
+        "POST",
+        f"https://github.com/login/oauth/authorize?{query}",
+        headers=CaseInsensitiveDict({"Content-Type": "application/x-www-form-urlencoded"}),
+        body=b"decision=allow&user=octocat",
+    )
+    location = fake.handle(consent).header("Location")
+    return parse_qs(urlsplit(location).query)["code"][0]
+
+
+@pytest.mark.parametrize(("wait", "works"), [(590, True), (601, False)])
+def test_clock_expires_an_oauth_code_on_the_fake(
+    mockkit_clock: Clock, wait: int, works: bool
+) -> None:
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.requests_client import OAuth2Session
+
+    from mockkit.oauth import GitHubFake
+
+    fake = GitHubFake()
+    fake.add_client("id", "secret")
+    fake.add_user("octocat", email="octocat@example.com")
+    with fake:
+        code = _github_code(fake)
+        mockkit_clock.advance(seconds=wait)  # GitHub codes live 10 minutes
+        session = OAuth2Session("id", "secret", redirect_uri="https://app.test/cb")
+        url = "https://github.com/login/oauth/access_token"
+        if works:
+            assert session.fetch_token(url, code=code)["access_token"].startswith("gho_")
+        else:
+            with pytest.raises(OAuthError, match="bad_verification_code"):
+                session.fetch_token(url, code=code)
