@@ -80,10 +80,17 @@ class StripeServer(LoopbackServer):
     def start(self) -> StripeServer:
         """Bind and start serving (and let `server.url` through an active `responses` mock)."""
         super().start()
+        self.fake._servers.append(self)
         mock = self.fake._mock
         if mock is not None:
             mock.add_passthru(self.url)
         return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self in self.fake._servers:
+            self.fake._servers.remove(self)
+        super().stop()
 
     def __enter__(self) -> StripeServer:
         return self.start()
@@ -132,6 +139,17 @@ class StripeFake(BaseFake):
         self.state = StripeState(clock, seed)
         self._idempotency: dict[tuple[str, str], _Saved] = {}
         self._forwarders: list[WebhookForwarder] = []
+        self._servers: list[StripeServer] = []
+
+    def start(self) -> StripeFake:
+        """Answer Stripe's hosts in-process (what `with fake:` does).
+
+        A server of this fake that is already running stays reachable from inside the block.
+        """
+        super().start()
+        for server in self._servers:
+            self.mock.add_passthru(server.url)
+        return self
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> StripeServer:
         """Serve this fake (same state) over HTTP: `with fake.serve() as server:`.
@@ -441,6 +459,18 @@ class StripeFake(BaseFake):
         api_key, auth_error = self._authenticate(request)
         if auth_error is not None:
             return self._error(auth_error, rid, request)
+        if request.headers.get("Stripe-Account"):
+            return self._error(
+                StripeError(
+                    400,
+                    "invalid_request_error",
+                    "mockkit's Stripe fake does not emulate Connect: requests made on behalf of "
+                    "a connected account (the Stripe-Account header, stripe_account=...) are "
+                    "not supported.",
+                ),
+                rid,
+                request,
+            )
         method = request.method
         found = ROUTES.match(method, path) if not path.endswith("/search") else None
         if found is None:

@@ -320,11 +320,7 @@ def create_customer(s: StripeState, p: dict[str, Any]) -> Any:
 @endpoint("GET", "/v1/customers/{id}", kind="customer")
 def retrieve_customer(s: StripeState, p: dict[str, Any], id: str) -> Any:
     """Retrieve a customer (a deleted one answers its deleted stub, as Stripe does)."""
-    found = s.stores["customer"].by_id.get(id)
-    if found is None and any(
-        e["type"] == "customer.deleted" and e["data"]["object"]["id"] == id
-        for e in s.events[-1000:]
-    ):
+    if id in s.deleted_customers:
         return {"id": id, "object": "customer", "deleted": True}
     return s.get("customer", id)
 
@@ -408,10 +404,7 @@ def retrieve_payment_method(s: StripeState, p: dict[str, Any], id: str) -> Any:
 )
 def update_payment_method(s: StripeState, p: dict[str, Any], id: str) -> Any:
     """Update a PaymentMethod."""
-    pm = s.update_payment_method(id, p)
-    if "metadata" in p:
-        pm["metadata"] = s.merge_metadata(pm["metadata"] or {}, p["metadata"])
-    return pm
+    return s.update_payment_method(id, p)
 
 
 @endpoint(

@@ -171,6 +171,8 @@ class StripeState:
         self._sessions: dict[str, _SessionExtra] = {}
         # Which test card each stored PaymentMethod is; kept beside the public object.
         self._cards: dict[str, Card] = {}
+        #: Ids of deleted customers: Stripe still answers them, with a deleted stub.
+        self.deleted_customers: set[str] = set()
 
     # ---- basics ------------------------------------------------------------------------------
 
@@ -314,6 +316,7 @@ class StripeState:
             if pm["customer"] == cid:
                 pm["customer"] = None
         self.stores["customer"].remove(cid)
+        self.deleted_customers.add(cid)
         self.emit("customer.deleted", customer)
         return {"id": cid, "object": "customer", "deleted": True}
 

@@ -130,3 +130,14 @@ def test_mockkit_stripe_server_fixture(mockkit_stripe_server: StripeServer) -> N
     assert stripe.api_base == mockkit_stripe_server.url
     stripe.Product.create(name="Served")
     assert [p["name"] for p in mockkit_stripe_server.fake.products.values()] == ["Served"]
+
+
+def test_server_started_before_entering_in_process_stays_reachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stripe, "api_key", "sk_test_order")
+    fake = StripeFake()
+    with fake.serve() as server, fake:
+        monkeypatch.setattr(stripe, "api_base", server.url)
+        assert stripe.Customer.create(email="late@example.com").email == "late@example.com"
+    assert len(fake.customers) == 1

@@ -287,3 +287,9 @@ def test_reset_forgets_everything(fake: StripeFake) -> None:
     assert fake.customers == {} and fake.events == [] and fake.request_log == []
     again = stripe.Customer.create(idempotency_key="k")
     assert again.last_response.headers.get("Idempotent-Replayed") is None
+
+
+def test_connect_requests_are_refused_not_silently_answered(fake: StripeFake) -> None:
+    with pytest.raises(stripe.InvalidRequestError, match="does not emulate Connect"):
+        stripe.Customer.create(stripe_account="acct_123")
+    assert fake.customers == {}
