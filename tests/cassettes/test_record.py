@@ -171,3 +171,25 @@ def test_github_paths_map_to_github_and_api_github(tmp_path: Path) -> None:
         assert hostmap.map_text(f'{{"url": "{server.url}/login/oauth/authorize?x=1"}}') == (
             '{"url": "https://github.com/login/oauth/authorize?x=1"}'
         )
+
+
+def test_the_sandbox_serves_fakes_only_when_recording_locally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockkit.cassettes.sandbox import Sandbox
+
+    path = tmp_path / "c.yaml"
+    with use(path, "rewrite") as cassette, Sandbox(cassette) as sandbox:
+        url = sandbox.url("https://api.stripe.com")
+        assert url.startswith("http://127.0.0.1:")
+        assert sandbox.url("https://checkout.stripe.com") == url  # one fake, one port
+        assert isinstance(sandbox.fake("https://api.stripe.com"), StripeFake)
+        client = stripe.StripeClient("sk_test_mockkit", base_addresses={"api": url})
+        client.v1.customers.create(params={"email": "grace@example.com"})
+    assert "uri: https://api.stripe.com/v1/customers" in path.read_text()
+    with use(path) as cassette, Sandbox(cassette) as sandbox:
+        assert sandbox.url("https://api.stripe.com") == "https://api.stripe.com"
+        assert sandbox.fake("https://api.stripe.com") is None
+    monkeypatch.setenv("MOCKKIT_SANDBOX", "provider")
+    with use(tmp_path / "p.yaml", "rewrite") as cassette, Sandbox(cassette) as sandbox:
+        assert sandbox.url("https://api.stripe.com/") == "https://api.stripe.com"

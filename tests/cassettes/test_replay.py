@@ -13,7 +13,7 @@ import vcr
 
 import mockkit.cassettes.replay as replay_module
 from mockkit import NetworkBlockedError
-from mockkit.cassettes import CassetteMiss, load_cassette, use
+from mockkit.cassettes import CassetteMiss, MockkitPerformanceWarning, load_cassette, use
 from mockkit.transport import requested_sleeps
 
 TOY = "https://api.toy.test"
@@ -190,3 +190,12 @@ def test_plain_vcrpy_replays_a_mockkit_cassette(toy_server: Any, tmp_path: Path)
         ).json()
     assert body["id"] == "obj_0000000001"
     assert load_cassette(path).mockkit["sandbox"] == "local"
+
+
+def test_a_missing_libyaml_is_announced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mockkit.cassettes.store as store
+
+    monkeypatch.setattr(store, "HAVE_LIBYAML", False)
+    monkeypatch.setattr(store, "_warned_no_libyaml", False)
+    with pytest.warns(MockkitPerformanceWarning, match="without libyaml"):
+        store.parse_cassette("interactions: []\nversion: 1\n")
