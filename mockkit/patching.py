@@ -263,7 +263,7 @@ class Patcher:
             call_check = _signature(original)
             template = original if not isinstance(static, staticmethod) else static.__func__
             replacement = _checked_fault(effect, call_check, label, template)
-        elif callable(original) and (callable(replacement) or not isinstance(owner, type)):
+        elif callable(original):
             check_signature(
                 static.__func__ if isinstance(static, staticmethod) else original,
                 replacement,
