@@ -101,11 +101,13 @@ def chromium_path() -> str:
 def browser(chromium_path: str) -> Iterator[Any]:
     """One headless system Chromium per worker (Playwright's own browsers are never used)."""
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _missing("Playwright is not installed: .venv/bin/pip install -e '.[dev]'")
-    # Belt and braces: nothing below may fetch a browser; we always pass executable_path.
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    # Assertions wait as long as actions do (Playwright's own default is 5 s).
+    expect.set_options(timeout=TIMEOUT_MS)
+    # executable_path is always given, so Playwright never looks for (or fetches) its own
+    # browser build.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
