@@ -40,7 +40,7 @@ RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
 
 #: Playwright's own timeout for actions and expectations. Generous against a loaded CI
 #: machine; a passing test never waits for it.
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 15_000
 
 INSTALL_HINT = "Chromium is not installed: apt-get install -y chromium"
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 #: How long an order may take to reach its final status (webhook delivery is asynchronous).
-SETTLE_SECONDS = 10.0
+SETTLE_SECONDS = 20.0
 
 
 def login(
