@@ -15,6 +15,7 @@ reported as skipped, never as drift.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mockkit.cassettes.core import use
 from mockkit.cassettes.hosts import HostMap
@@ -200,9 +201,94 @@ class DiffReport:
         return "\n".join(out)
 
 
+class _Credentials:
+    """What a browser login would have given, minted by the local sandbox's OAuth fakes.
+
+    The recorded token exchange carries `code=<OAUTH_CODE>` and scrubbed client credentials;
+    against mockkit's fakes a fresh code for the fake's default user and its default client
+    (`mockkit-client` / `mockkit-secret`) can stand in for them. A real provider gives no such
+    thing, so with a real sandbox these requests are skipped.
+    """
+
+    def __init__(self, fakes: list[Any]) -> None:
+        self.oauth = {
+            host.rstrip("/"): fake
+            for fake in fakes
+            if hasattr(fake, "provider")
+            for host in fake.hosts
+        }
+
+    def basic(self, host: str) -> str | None:
+        if host not in self.oauth:
+            return None
+        from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+        raw = f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+    def form(self, host: str, body: str, stored_response: dict[str, Any]) -> str:
+        """The form body with `<OAUTH_CODE>` and `<CLIENT_SECRET>` replaced, when possible."""
+        fake = self.oauth.get(host)
+        if fake is None:
+            return body
+        from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+        pairs = parse_qsl(body, keep_blank_values=True)
+        fields = dict(pairs)
+        client_id = fields.get("client_id") or DEFAULT_CLIENT_ID
+        if fake.provider.clients.get(client_id) is None:
+            fake.add_client(client_id, DEFAULT_CLIENT_SECRET)
+        out = []
+        for name, value in pairs:
+            if value == "<OAUTH_CODE>":
+                value = fake.provider.issue_code(
+                    client_id,
+                    fake.default_user(),
+                    fields.get("redirect_uri"),
+                    _recorded_scope(stored_response),
+                ).code
+            elif value == "<CLIENT_SECRET>":
+                value = DEFAULT_CLIENT_SECRET
+            out.append((name, value))
+        return urlencode(out)
+
+
+def _recorded_scope(response: dict[str, Any]) -> str:
+    try:
+        scope = json.loads(body_text(response.get("body")) or "{}").get("scope", "")
+    except (ValueError, AttributeError):
+        return ""
+    return str(scope).replace(",", " ")
+
+
+def _carry_placeholders(
+    stored: dict[str, Any], fresh_text: str | None, subs: dict[str, str]
+) -> None:
+    """Remember what the sandbox now returns where the cassette has a placeholder.
+
+    A token exchange re-run against the sandbox returns a real access token where the cassette
+    says `<ACCESS_TOKEN>`; later requests sent `Bearer <ACCESS_TOKEN>` get the real one.
+    """
+    try:
+        old = json.loads(body_text(stored.get("body")) or "")
+        new = json.loads(fresh_text or "")
+    except ValueError:
+        return
+    old_flat: dict[str, Any] = {}
+    new_flat: dict[str, Any] = {}
+    _collect(old, "", old_flat)
+    _collect(new, "", new_flat)
+    for key, value in old_flat.items():
+        other = new_flat.get(key)
+        if isinstance(value, str) and _PLACEHOLDER.fullmatch(value) and isinstance(other, str):
+            subs[value] = other
+
+
 @contextlib.contextmanager
-def _sandbox(kind: str, hosts: set[str]) -> Iterator[tuple[HostMap, dict[str, str], str]]:
-    """(host map, canonical base -> URL to send to, Stripe key) for a sandbox."""
+def _sandbox(
+    kind: str, hosts: set[str]
+) -> Iterator[tuple[HostMap, dict[str, str], str, _Credentials]]:
+    """(host map, canonical base -> URL to send to, Stripe key, credentials) for a sandbox."""
     if kind == "stripe-test":
         key = os.environ.get("STRIPE_API_KEY", "")
         refuse_live_key(key, "$STRIPE_API_KEY")
@@ -210,7 +296,7 @@ def _sandbox(kind: str, hosts: set[str]) -> Iterator[tuple[HostMap, dict[str, st
             raise ValueError(
                 "--sandbox stripe-test needs STRIPE_API_KEY=sk_test_... in the environment"
             )
-        yield HostMap(), {h: h for h in hosts}, key
+        yield HostMap(), {h: h for h in hosts}, key, _Credentials([])
         return
     if kind != "local":
         raise ValueError(f"unknown sandbox {kind!r}; use one of: {', '.join(SANDBOXES)}")
@@ -219,7 +305,7 @@ def _sandbox(kind: str, hosts: set[str]) -> Iterator[tuple[HostMap, dict[str, st
         served = [(stack.enter_context(fake.serve()).url, fake) for fake in fakes]
         hostmap = HostMap.for_served(served)
         targets = {host.rstrip("/"): url for url, fake in served for host in fake.hosts}
-        yield hostmap, targets, "sk_test_mockkit_local_sandbox"
+        yield hostmap, targets, "sk_test_mockkit_local_sandbox", _Credentials(fakes)
 
 
 def _carry_ids(stored: dict[str, Any], fresh_text: str | None, ids: dict[str, str]) -> None:
@@ -275,39 +361,45 @@ def _resend(
 
     sent: list[int] = []
     ids: dict[str, str] = {}
+    subs: dict[str, str] = {}
     mode = EffectiveMode("rewrite", "cassettes diff", "rewrite")
-    with _sandbox(sandbox, hosts) as (hostmap, targets, key):
+    with _sandbox(sandbox, hosts) as (hostmap, targets, key, credentials):
         with use(fresh_path, mode, hosts=hostmap, play_log=None), requests.Session() as session:
             for index, item in enumerate(stored.interactions):
                 request = item["request"]
-                uri = _substitute(str(request.get("uri", "")), ids)
                 report.lines[index] = f"{request.get('method', 'GET')} {request.get('uri', '')}"
+                uri = _substitute(_substitute(str(request.get("uri", "")), ids), subs)
+                parts = urlsplit(uri)
+                base = f"{parts.scheme}://{parts.netloc}"
                 body = body_text(request.get("body"))
-                body = _substitute(body, ids) if body else body
+                if body:
+                    body = _substitute(_substitute(body, ids), subs)
+                    body = credentials.form(base, body, item["response"])
                 headers: dict[str, str] = {}
                 auth_problem = None
                 for name, values in (request.get("headers") or {}).items():
                     value = str(values[0] if isinstance(values, list) and values else values)
+                    value = _substitute(value, subs)
                     lname = name.lower()
                     if lname in ("content-length", "host", "connection", "accept-encoding"):
                         continue
                     if lname == "authorization":
                         if value.endswith("<STRIPE_API_KEY>"):
                             value = f"Bearer {key}"
-                        elif _PLACEHOLDER.search(value):
+                        elif value == "Basic <CLIENT_CREDENTIALS>":
+                            value = credentials.basic(base) or value
+                        if _PLACEHOLDER.search(value):
                             auth_problem = f"needs a real credential ({value})"
                     elif _PLACEHOLDER.search(value):
                         continue
                     headers[name] = value
-                leftover = _PLACEHOLDER.search(urlsplit(uri).query + (body or ""))
+                leftover = _PLACEHOLDER.search(parts.query + (body or ""))
                 if auth_problem or leftover:
                     report.skipped[index] = auth_problem or (
                         f"carries {leftover.group(0) if leftover else ''}, which only a browser "
                         "login can provide"
                     )
                     continue
-                parts = urlsplit(uri)
-                base = f"{parts.scheme}://{parts.netloc}"
                 target = targets.get(base, base) + uri[len(base) :]
                 response = session.request(
                     str(request.get("method", "GET")),
@@ -318,6 +410,7 @@ def _resend(
                     allow_redirects=False,
                 )
                 _carry_ids(item["response"], response.text, ids)
+                _carry_placeholders(item["response"], response.text, subs)
                 sent.append(index)
     return sent
 

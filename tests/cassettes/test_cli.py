@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 import stripe
 import yaml
 
-from mockkit.cassettes import use
+from mockkit.cassettes import HostMap, use
 from mockkit.cli import main
+from mockkit.oauth import GitHubFake
 from mockkit.stripe import StripeFake
 
 
@@ -145,24 +147,60 @@ def test_diff_reports_field_level_drift(
 def test_diff_skips_what_only_a_browser_login_can_provide(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "login.yaml"
+    path = tmp_path / "profile.yaml"
     interaction = {
         "request": {
-            "method": "POST",
-            "uri": "https://github.com/login/oauth/access_token",
-            "body": "code=<OAUTH_CODE>&client_id=mockkit-client",
-            "headers": {"Content-Type": ["application/x-www-form-urlencoded"]},
+            "method": "GET",
+            "uri": "https://api.github.com/user",
+            "body": None,
+            "headers": {"Authorization": ["Bearer <ACCESS_TOKEN>"]},
         },
         "response": {
             "status": {"code": 200, "message": "OK"},
             "headers": {"Content-Type": ["application/json"]},
-            "body": {"string": '{"access_token": "<ACCESS_TOKEN>"}'},
+            "body": {"string": '{"login": "octocat"}'},
         },
     }
     path.write_text(yaml.safe_dump({"interactions": [interaction], "version": 1}))
     assert main(["cassettes", "diff", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "skipped (carries <OAUTH_CODE>, which only a browser login can provide)" in out
+    assert "#0 GET https://api.github.com/user: skipped (needs a real credential" in out
+    assert "0 interaction(s) compared, 0 changed, 1 skipped" in out
+
+
+def test_diff_replays_an_oauth_login_against_the_local_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "login.yaml"
+    fake = GitHubFake().with_defaults()
+    with fake.serve() as server:
+        code = fake.provider.issue_code(
+            "mockkit-client", fake.default_user(), "http://localhost/cb", "read:user"
+        ).code
+        with use(path, "rewrite", hosts=HostMap.for_served([(server.url, fake)])):
+            token = requests.post(
+                server.url + "/login/oauth/access_token",
+                data={"code": code, "redirect_uri": "http://localhost/cb"},
+                auth=("mockkit-client", "mockkit-secret"),
+                headers={"Accept": "application/json"},
+                timeout=5,
+            ).json()["access_token"]
+            requests.get(
+                server.url + "/user", headers={"Authorization": f"Bearer {token}"}, timeout=5
+            )
+    # A fresh code and client credentials are minted by the sandbox's GitHub fake, and the
+    # fresh access token is carried to the profile request.
+    assert main(["cassettes", "diff", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "#0 POST https://github.com/login/oauth/access_token: same" in out
+    assert "#1 GET https://api.github.com/user: same" in out
+
+    def drift(body: dict, response: dict) -> None:  # type: ignore[type-arg]
+        body["name"] = "Someone Else"
+
+    _edit(path, 1, drift)
+    assert main(["cassettes", "diff", str(path)]) == 1
+    assert "~ field 'name': 'Someone Else' -> 'The Octocat'" in capsys.readouterr().out
 
 
 def test_diff_errors_are_messages_not_tracebacks(
