@@ -13,17 +13,27 @@ from typing import Any
 
 from demo_app import create_app
 from demo_app.cli import seed_products
+from demo_app.config import ConfigError
 from demo_app.db import db
 
 
 def main(config: Mapping[str, Any] | None = None, port: int | None = None) -> None:
-    """Create the tables if needed, seed the sample products, and serve on 127.0.0.1."""
-    app = create_app(config)
+    """Create the tables if needed, seed the sample products, and serve on 127.0.0.1.
+
+    A bad `PORT` or configuration value stops with a one-line message (exit status 2).
+    """
+    if port is None:
+        raw = os.environ.get("PORT", "5000")
+        if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+            raise SystemExit(f"PORT must be a port number (0-65535), got {raw!r}.")
+        port = int(raw)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None
     with app.app_context():
         db.create_all()
         seed_products()
-    if port is None:
-        port = int(os.environ.get("PORT", "5000"))
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 
 

@@ -351,7 +351,7 @@ def test_next_to_another_site_is_ignored(client, rsps):
 def test_logout_ends_the_session(client, auth):
     auth.login()
     assert client.get("/api/me").status_code == 200
-    response = client.post("/logout")
+    response = auth.logout()
     assert response.status_code == 302
     assert client.get("/api/me").status_code == 401
 

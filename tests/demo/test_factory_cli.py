@@ -117,9 +117,9 @@ def test_init_db_creates_tables(app_factory):
         )
 
 
-def test_init_db_drop_empties_the_database(app):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["init-db", "--drop"]).exit_code == 0
+def test_init_db_drop_empties_the_database(app, runner):
+    result = runner.invoke(args=["init-db", "--drop"])
+    assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Product)) == 0
 
@@ -176,3 +176,15 @@ def test_python_dash_m_demo_app_serves_the_home_page(tmp_path):
         server.terminate()
         server.wait(timeout=10)
         server.stderr.close()
+
+
+def test_bad_port_or_config_stops_python_dash_m_with_a_message(monkeypatch):
+    from demo_app.__main__ import main
+
+    monkeypatch.setenv("PORT", "http")
+    with pytest.raises(SystemExit, match=r"PORT must be a port number .* 'http'"):
+        main()
+    monkeypatch.setenv("PORT", "0")
+    monkeypatch.setenv("STRIPE_MAX_NETWORK_RETRIES", "many")
+    with pytest.raises(SystemExit, match="Configuration error: STRIPE_MAX_NETWORK_RETRIES"):
+        main()
