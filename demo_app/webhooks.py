@@ -112,8 +112,9 @@ def _checkout_expired(obj: dict[str, Any]) -> Order | None:
 
 def _charge_refunded(obj: dict[str, Any]) -> Order | None:
     order = _find_order(obj, intent_id=_id_of(obj.get("payment_intent")))
-    # Only a full refund makes the order refunded; a partial one leaves it paid.
-    if order is not None and obj.get("refunded") is True and order.status == "paid":
+    # Only a full refund makes the order refunded; a partial one leaves it paid. Events
+    # arrive in any order, so a refund seen before the success still ends refunded.
+    if order is not None and obj.get("refunded") is True and order.status != "refunded":
         order.status = "refunded"
         refunds = _dict(obj.get("refunds")).get("data")
         if isinstance(refunds, list) and refunds and not order.refund_id:

@@ -147,6 +147,14 @@ def test_charge_refunded_marks_the_order_refunded(app, client, order_factory):
     assert (status, refund_id) == ("refunded", "re_1")
 
 
+def test_refund_event_before_the_success_event_still_ends_refunded(app, client, order_factory):
+    order_id = order_factory(payment_intent_id="pi_ooo")
+    charge = {"id": "ch_3", "object": "charge", "payment_intent": "pi_ooo", "refunded": True}
+    signed_webhook(client, make_event("charge.refunded", charge))
+    signed_webhook(client, make_event("payment_intent.succeeded", intent(order_id, "pi_ooo")))
+    assert order_state(app, order_id)[0] == "refunded"
+
+
 def test_partial_refund_leaves_the_order_paid(app, client, order_factory):
     order_id = order_factory(status="paid", payment_intent_id="pi_p")
     charge = {"id": "ch_2", "object": "charge", "payment_intent": "pi_p", "refunded": False}
