@@ -115,7 +115,7 @@ def pay_order(order: Order, payment_method: str | None) -> str | None:
         order.failure_reason = _decline_reason(exc)
         declined_intent = getattr(exc.error, "payment_intent", None) if exc.error else None
         if declined_intent is not None:
-            order.payment_intent_id = declined_intent["id"]
+            order.payment_intent_id = getattr(declined_intent, "id", None)
         db.session.commit()
         error = from_stripe(exc)
         error.extra["order"] = order.to_json()
@@ -130,17 +130,27 @@ def pay_order(order: Order, payment_method: str | None) -> str | None:
         error.extra["order"] = order.to_json()
         raise error from exc
 
-    order.payment_intent_id = intent.id
+    # Attribute access on Stripe objects raises for a missing field; a malformed answer must
+    # not turn into a 500 after the money may have moved.
+    intent_id = getattr(intent, "id", None)
+    status = getattr(intent, "status", None)
+    if not isinstance(intent_id, str) or not isinstance(status, str):
+        order.failure_reason = "Stripe sent a PaymentIntent without an id or status"
+        db.session.commit()
+        raise ShopError(
+            502, "payment_provider_error", "The payment provider sent an unexpected answer."
+        )
+    order.payment_intent_id = intent_id
     order.failure_reason = None
-    if intent.status == "succeeded":
+    if status == "succeeded":
         order.status = "paid"
-    elif intent.status == "canceled":
+    elif status == "canceled":
         order.status = "canceled"
-    elif intent.status not in _PI_PENDING:
+    elif status not in _PI_PENDING:
         order.status = "failed"
-        order.failure_reason = f"Unexpected payment status {intent.status!r}"
+        order.failure_reason = f"Unexpected payment status {status!r}"
     db.session.commit()
-    return intent.client_secret
+    return getattr(intent, "client_secret", None)
 
 
 def refund_order(order: Order) -> None:
@@ -164,14 +174,16 @@ def refund_order(order: Order) -> None:
     except stripe.StripeError as exc:
         current_app.logger.warning("Refund of order %s failed: %r", order.id, exc)
         raise from_stripe(exc) from exc
-    if refund.status in ("succeeded", "pending"):
+    refund_id = getattr(refund, "id", None)
+    refund_status = getattr(refund, "status", None)
+    if refund_status in ("succeeded", "pending"):
         # A pending refund is accepted by Stripe and completes on its own (charge.refunded).
         order.status = "refunded"
-        order.refund_id = refund.id
+        order.refund_id = refund_id
         order.failure_reason = None
         db.session.commit()
         return
-    order.failure_reason = f"Refund {refund.id} ended {refund.status}"
+    order.failure_reason = f"Refund {refund_id} ended {refund_status}"
     db.session.commit()
     raise ShopError(502, "refund_failed", "The refund did not go through. Please contact us.")
 
@@ -227,11 +239,16 @@ def checkout(slug: str) -> Response:
         order.failure_reason = f"Checkout could not start: {error.message}"
         db.session.commit()
         raise error from exc
-    order.checkout_session_id = checkout_session.id
-    db.session.commit()
-    if not checkout_session.url:
+    session_id = getattr(checkout_session, "id", None)
+    url = getattr(checkout_session, "url", None)
+    if not isinstance(session_id, str) or not isinstance(url, str) or not url:
+        order.status = "failed"
+        order.failure_reason = "Checkout could not start: Stripe returned no checkout page"
+        db.session.commit()
         raise ShopError(502, "payment_provider_error", "Stripe returned no checkout page.")
-    return redirect(checkout_session.url, code=303)
+    order.checkout_session_id = session_id
+    db.session.commit()
+    return redirect(url, code=303)
 
 
 @bp.get("/checkout/success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import responses
 from sqlalchemy import func, select
 
 from demo_app.db import db
@@ -249,6 +250,23 @@ def test_unknown_product_is_reported_with_other_field_errors(client, auth):
     auth.login()
     response = client.post("/api/orders", json={"product": "unicorn", "payment_method": 5})
     assert set(response.get_json()["error"]["fields"]) == {"product", "payment_method"}
+
+
+def test_malformed_success_answer_from_stripe_is_502_and_the_order_pending(app, client, auth, rsps):
+    rsps.add(
+        responses.POST,
+        "https://api.stripe.com/v1/payment_intents",
+        json={"object": "payment_intent"},
+    )
+    auth.login()
+    response = client.post(
+        "/api/orders", json={"product": "hoodie", "payment_method": "pm_card_visa"}
+    )
+    assert response.status_code == 502
+    assert response.get_json()["error"]["code"] == "payment_provider_error"
+    [(_id, status, intent, reason, _key)] = orders_in_db(app)
+    assert (status, intent) == ("pending", None)
+    assert "without an id or status" in reason
 
 
 def test_retry_with_same_idempotency_key_reuses_order_and_stripe_key(app, client, auth, rsps):

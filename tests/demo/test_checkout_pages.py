@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import responses
 from sqlalchemy import select
 
 from demo_app.db import db
@@ -197,6 +198,20 @@ def test_checkout_provider_trouble_is_a_friendly_page_and_a_failed_order(
     [(db_status, session_id, reason)] = all_orders(app)
     assert (db_status, session_id) == ("failed", None)
     assert reason.startswith("Checkout could not start")
+
+
+def test_checkout_answer_without_a_url_is_a_502_page_and_a_failed_order(app, client, auth, rsps):
+    rsps.add(
+        responses.POST,
+        "https://api.stripe.com/v1/checkout/sessions",
+        json={"id": "cs_test_nourl", "object": "checkout.session", "url": None},
+    )
+    auth.login()
+    response = client.post("/checkout/hoodie")
+    assert response.status_code == 502
+    [(status, session_id, reason)] = all_orders(app)
+    assert (status, session_id) == ("failed", None)
+    assert "no checkout page" in reason
 
 
 def test_success_page_shows_the_order_then_the_webhook_confirms_it(app, client, auth, rsps):
