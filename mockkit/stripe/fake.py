@@ -10,6 +10,7 @@ encoding, the hosted pages and webhook delivery. The rules live in `state.py`.
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ class _Saved:
     status: int
     body: bytes
     request_id: str
+
+
+def _copy(obj: dict[str, Any]) -> dict[str, Any]:
+    """An independent copy of a stored object, safe for a test to change."""
+    copied: dict[str, Any] = json.loads(json.dumps(obj))
+    return copied
 
 
 def _mask(key: str) -> str:
@@ -236,7 +243,7 @@ class StripeFake(BaseFake):
         for store in self.state.stores.values():
             found = store.by_id.get(object_id)
             if found is not None:
-                return dict(found)
+                return _copy(found)
         raise KeyError(f"the fake holds no object with id {object_id!r}")
 
     @property
@@ -283,7 +290,7 @@ class StripeFake(BaseFake):
                 f"{result.error['message']} (code={result.error['code']}, "
                 f"decline_code={result.error['decline_code']}); the session stays open."
             )
-        return dict(result.session)
+        return _copy(result.session)
 
     def authenticate(self, payment_intent_id: str, succeed: bool = True) -> dict[str, Any]:
         """Complete (or fail) the 3D Secure challenge of a `requires_action` PaymentIntent.
@@ -294,7 +301,7 @@ class StripeFake(BaseFake):
         with self._lock:
             self._set_context(None, None, None, False)
             try:
-                return dict(self.state.authenticate(payment_intent_id, succeed))
+                return _copy(self.state.authenticate(payment_intent_id, succeed))
             except StripeError as exc:
                 raise ValueError(exc.message) from None
 
@@ -489,6 +496,17 @@ class StripeFake(BaseFake):
 
         key = request.headers.get("Idempotency-Key") if method == "POST" else None
         scope = fingerprint = None
+        if key and len(key) > 255:
+            return self._error(
+                StripeError(
+                    400,
+                    "invalid_request_error",
+                    "Idempotency-Key must be at most 255 characters long.",
+                    store=False,
+                ),
+                rid,
+                request,
+            )
         if key:
             scope = (api_key or "", key)
             fingerprint = (method, path, tuple(sorted(pairs)))

@@ -209,7 +209,9 @@ class Arr:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         indexed = []
         for key, item in items:
-            if not str(key).isdigit():
+            # ASCII digits only: `isdigit()` also accepts "²" or a 5,000-digit index, which
+            # int() refuses (a 500 instead of Stripe's 400).
+            if not re.fullmatch(r"[0-9]{1,9}", str(key)):
                 raise param_error(f"Invalid array: {name} must be an array", name)
             indexed.append((int(key), key, item))
         if len(indexed) > self.max_items:

@@ -273,14 +273,43 @@ class StripeState:
             invoice_prefix=self.new_id("", 8).upper(),
             metadata=self.merge_metadata({}, p.get("metadata") or {}),
         )
-        customer = self.stores["customer"].add(build("customer", fields))
+        # Everything is checked before anything is stored: a card that cannot be attached
+        # means no customer, as on Stripe.
+        pm = None
         if p.get("payment_method"):
-            self.attach_payment_method(p["payment_method"], customer["id"], "payment_method")
+            pm = self.payment_method(p["payment_method"], "payment_method")
+            self._check_attachable(pm, "payment_method")
         settings = p.get("invoice_settings") or {}
-        if settings.get("default_payment_method"):
-            self._set_default_pm(customer, settings["default_payment_method"])
+        default = settings.get("default_payment_method")
+        if default:
+            if pm is None or default not in (p["payment_method"], pm["id"]):
+                raise invalid_request(
+                    f"The customer does not have a payment method with the ID {default}. The "
+                    "payment method must be attached to the customer.",
+                    param="invoice_settings[default_payment_method]",
+                )
+            fields["invoice_settings"] = {
+                **objects.build("customer", {})["invoice_settings"],
+                "default_payment_method": pm["id"],
+            }
+        customer = self.stores["customer"].add(build("customer", fields))
         self.emit("customer.created", customer)
+        if pm is not None:
+            pm["customer"] = customer["id"]
+            self.emit("payment_method.attached", pm)
         return customer
+
+    def _check_attachable(self, pm: Obj, param: str) -> None:
+        if pm["customer"] is not None:
+            raise invalid_request(
+                "The payment method you provided has already been attached to a customer.",
+                param=param,
+                code="payment_method_unexpected_state",
+            )
+        card = self.card_of(pm["id"])
+        if card.decline is not None and not card.fail_on_charge_only:
+            # Stripe checks the card when attaching: a declining test card cannot be saved.
+            raise self._card_error(card, payment_method=pm)
 
     def _set_default_pm(self, customer: Obj, pm_id: str | None) -> None:
         if pm_id is not None:
@@ -402,16 +431,7 @@ class StripeState:
         pm = self.payment_method(pm_ref, param, 404 if param == "id" else 400)
         if pm["customer"] == customer["id"]:
             return pm
-        if pm["customer"] is not None:
-            raise invalid_request(
-                "The payment method you provided has already been attached to a customer.",
-                param=param,
-                code="payment_method_unexpected_state",
-            )
-        card = self.card_of(pm["id"])
-        if card.decline is not None and not card.fail_on_charge_only:
-            # Stripe checks the card when attaching: a declining test card cannot be saved.
-            raise self._card_error(card, payment_method=pm)
+        self._check_attachable(pm, param)
         pm["customer"] = customer["id"]
         self.emit("payment_method.attached", pm)
         return pm
@@ -691,7 +711,7 @@ class StripeState:
         changes: dict[str, Any] = {k: p[k] for k in self._PI_FIELDS if k in p}
         if "amount" in p or "currency" in p:
             currency = self._currency(p.get("currency") or pi["currency"])
-            amount = p.get("amount") or pi["amount"]
+            amount = p["amount"] if p.get("amount") is not None else pi["amount"]
             self._check_amount(amount, currency)
             changes.update(amount=amount, currency=currency)
         if "customer" in p and p["customer"] is not None:

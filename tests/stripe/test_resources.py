@@ -88,6 +88,25 @@ def test_payment_methods_attach_list_detach(sdk: Driver) -> None:
     assert types[-1] == "payment_method.detached"
 
 
+def test_customer_created_with_a_payment_method(sdk: Driver) -> None:
+    customer = sdk.create(
+        "customers",
+        payment_method="pm_card_visa",
+        invoice_settings={"default_payment_method": "pm_card_visa"},
+    )
+    pms = sdk.list("payment_methods", customer=customer.id)
+    assert len(pms.data) == 1
+    assert customer.invoice_settings.default_payment_method == pms.data[0].id
+    types = [e["type"] for e in sdk.fake.events]
+    assert types == ["customer.created", "payment_method.attached"]
+    created = sdk.fake.events[0]["data"]["object"]
+    assert created["invoice_settings"]["default_payment_method"] == pms.data[0].id
+    # A card that cannot be attached means no customer at all.
+    with pytest.raises(stripe.CardError):
+        sdk.create("customers", email="no@example.com", payment_method="pm_card_chargeDeclined")
+    assert [c.id for c in sdk.list("customers").data] == [customer.id]
+
+
 def test_attaching_a_declining_card_fails(sdk: Driver) -> None:
     customer = sdk.create("customers")
     with pytest.raises(stripe.CardError) as info:

@@ -293,3 +293,18 @@ def test_connect_requests_are_refused_not_silently_answered(fake: StripeFake) ->
     with pytest.raises(stripe.InvalidRequestError, match="does not emulate Connect"):
         stripe.Customer.create(stripe_account="acct_123")
     assert fake.customers == {}
+
+
+def test_overlong_idempotency_key_is_refused(fake: StripeFake) -> None:
+    with pytest.raises(stripe.InvalidRequestError, match="at most 255"):
+        stripe.Customer.create(idempotency_key="k" * 256)
+    assert fake.customers == {}
+
+
+def test_test_api_returns_copies_that_cannot_corrupt_state(fake: StripeFake) -> None:
+    customer = stripe.Customer.create(metadata={"a": "1"})
+    copy = fake.get(customer.id)
+    copy["metadata"]["a"] = "changed"
+    assert stripe.Customer.retrieve(customer.id).metadata["a"] == "1"
+    with pytest.raises(KeyError):
+        fake.get("cus_unknown")
