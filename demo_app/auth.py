@@ -30,6 +30,7 @@ from flask import (
 )
 from joserfc.errors import JoseError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from demo_app.db import db
@@ -250,6 +251,29 @@ def _google_profile(token: dict[str, Any]) -> tuple[str, str | None, str | None]
     return str(userinfo["sub"]), email, userinfo.get("name")
 
 
+def _save_user(provider: str, subject: str, email: str | None, name: str | None) -> User:
+    """Create or update the user for this provider account (only after a successful login)."""
+    # Providers' values are stored as they come, cut to the columns' sizes.
+    email = email if isinstance(email, str) and 0 < len(email) <= 320 else None
+    name = name[:255] if isinstance(name, str) else None
+    for _attempt in range(2):
+        user = db.session.scalar(
+            select(User).filter_by(provider=provider, provider_user_id=subject)
+        )
+        if user is None:
+            user = User(provider=provider, provider_user_id=subject)
+            db.session.add(user)
+        user.email = email
+        user.name = name
+        try:
+            db.session.commit()
+            return user
+        except IntegrityError:
+            # The same account's first login finished in another request first: update it.
+            db.session.rollback()
+    raise ShopError(409, "login_conflict", "Please try logging in again.")
+
+
 @bp.get("/auth/<provider>/callback")
 def callback(provider: str) -> Response:
     """Finish a login: exchange the code, read the profile, start a fresh session."""
@@ -269,13 +293,7 @@ def callback(provider: str) -> Response:
         current_app.logger.warning("%s login failed: %r", provider, exc)
         raise _provider_failure(provider, exc) from exc
 
-    user = db.session.scalar(select(User).filter_by(provider=provider, provider_user_id=subject))
-    if user is None:
-        user = User(provider=provider, provider_user_id=subject)
-        db.session.add(user)
-    user.email = email
-    user.name = name
-    db.session.commit()
+    user = _save_user(provider, subject[:255], email, name)
 
     target = session.get("login_next")
     # A new session at login: nothing planted before it (fixation) survives.

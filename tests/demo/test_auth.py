@@ -368,3 +368,32 @@ def test_stale_session_for_a_deleted_user_is_forgotten(app, client, auth):
     assert client.get("/api/me").status_code == 401
     with client.session_transaction() as session:
         assert "user_id" not in session
+
+
+def test_odd_profile_values_are_stored_safely(app, client, rsps):
+    GitHubStub(rsps, user={"id": 77, "login": "odd", "name": "N" * 1000, "email": 12345})
+    assert oauth_login(client, "github").status_code == 302
+    [user] = users(app)
+    assert (len(user.name), user.email) == (255, None)
+
+
+def test_a_concurrent_first_login_updates_instead_of_failing(app, client, rsps, monkeypatch):
+    import demo_app.auth
+
+    GitHubStub(rsps)
+    oauth_login(client, "github")
+    client.post("/logout")
+    # Simulate the race: the first lookup misses the row another request has just written.
+    real_scalar = demo_app.auth.db.session.scalar
+    lookups = []
+
+    def scalar_missing_once(statement):
+        lookups.append(statement)
+        return None if len(lookups) == 1 else real_scalar(statement)
+
+    monkeypatch.setattr(demo_app.auth.db.session, "scalar", scalar_missing_once)
+    response = oauth_login(client, "github")
+    assert response.status_code == 302
+    assert len(lookups) == 2  # the insert failed on the unique key, the retry found the row
+    assert len(users(app)) == 1
+    assert client.get("/api/me").status_code == 200
