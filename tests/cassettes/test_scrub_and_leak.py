@@ -53,38 +53,66 @@ secrets = st.one_of(
     _alnum.map(_jwt),
 )
 
-# (place, how the client sends it / how the provider returns it)
+Pairs = list[tuple[str, str]]
+
+
+def _at(pairs: Pairs, position: int, item: tuple[str, str]) -> Pairs:
+    """`item` inserted among the filler pairs at `position` (clamped)."""
+    position = min(position, len(pairs))
+    return [*pairs[:position], item, *pairs[position:]]
+
+
+def _nest(value: Any, depth: int) -> Any:
+    for level in range(depth):
+        value = {f"level{level}": value} if level % 2 == 0 else [value]
+    return value
+
+
+# How the client sends a secret in each place: f(secret, filler pairs, position, depth).
 REQUEST_PLACES = {
-    "Authorization Bearer": lambda s: {"headers": {"Authorization": f"Bearer {s}"}},
-    "Authorization Basic": lambda s: {
+    "Authorization Bearer": lambda s, f, p, d: {"headers": {"Authorization": f"Bearer {s}"}},
+    "Authorization Basic": lambda s, f, p, d: {
         "headers": {"Authorization": "Basic " + base64.b64encode(f"id:{s}".encode()).decode()}
     },
-    "Cookie": lambda s: {"headers": {"Cookie": f"session={s}; theme=dark"}},
-    "Idempotency-Key": lambda s: {"headers": {"Idempotency-Key": s}},
-    "X-Stripe-Client-User-Agent": lambda s: {
+    "Cookie": lambda s, f, p, d: {
+        "headers": {"Cookie": "; ".join(f"{k}={v}" for k, v in _at(f, p, ("session", s)))}
+    },
+    "Idempotency-Key": lambda s, f, p, d: {"headers": {"Idempotency-Key": s}},
+    "X-Stripe-Client-User-Agent": lambda s, f, p, d: {
         "headers": {"X-Stripe-Client-User-Agent": json.dumps({"uname": s, "lang": "python"})}
     },
-    "X-Stripe-Client-Telemetry": lambda s: {
+    "X-Stripe-Client-Telemetry": lambda s, f, p, d: {
         "headers": {"X-Stripe-Client-Telemetry": json.dumps({"last_request_metrics": s})}
     },
-    "form client_secret": lambda s: {"data": {"client_secret": s, "grant_type": "x"}},
-    "form code": lambda s: {"data": {"code": s, "grant_type": "authorization_code"}},
-    "form code_verifier": lambda s: {"data": {"code_verifier": s}},
-    "form refresh_token": lambda s: {"data": {"refresh_token": s, "grant_type": "refresh_token"}},
-    "query code": lambda s: {"params": {"code": s, "x": "1"}},
-    "query state": lambda s: {"params": {"state": s}},
-    "query access_token": lambda s: {"params": {"access_token": s}},
-    "JSON request client_secret": lambda s: {"json": {"client_secret": s, "n": 1}},
+    "form client_secret": lambda s, f, p, d: {"data": _at(f, p, ("client_secret", s))},
+    "form code": lambda s, f, p, d: {"data": _at(f, p, ("code", s))},
+    "form code_verifier": lambda s, f, p, d: {"data": _at(f, p, ("code_verifier", s))},
+    "form refresh_token": lambda s, f, p, d: {"data": _at(f, p, ("refresh_token", s))},
+    "query code": lambda s, f, p, d: {"params": _at(f, p, ("code", s))},
+    "query state": lambda s, f, p, d: {"params": _at(f, p, ("state", s))},
+    "query access_token": lambda s, f, p, d: {"params": _at(f, p, ("access_token", s))},
+    "JSON request client_secret": lambda s, f, p, d: {
+        "json": _nest({**dict(f), "client_secret": s}, d)
+    },
 }
+# Where the provider returns one: f(secret, filler pairs, depth) -> (JSON fields, headers).
 RESPONSE_PLACES = {
-    "JSON access_token": lambda s: ({"access_token": s}, []),
-    "JSON refresh_token": lambda s: ({"refresh_token": s}, []),
-    "JSON id_token": lambda s: ({"id_token": s}, []),
-    "JSON client_secret": lambda s: ({"client_secret": s}, []),
-    "JSON webhook secret": lambda s: ({"webhook": {"secret": s}}, []),
-    "JSON nested access_token": lambda s: ({"data": [{"auth": {"access_token": s}}]}, []),
-    "Set-Cookie": lambda s: ({}, [("Set-Cookie", f"sid={s}; Path=/; HttpOnly")]),
+    "JSON access_token": lambda s, f, d: ({"x": _nest({**dict(f), "access_token": s}, d)}, []),
+    "JSON refresh_token": lambda s, f, d: ({"x": _nest({**dict(f), "refresh_token": s}, d)}, []),
+    "JSON id_token": lambda s, f, d: ({"x": _nest({**dict(f), "id_token": s}, d)}, []),
+    "JSON client_secret": lambda s, f, d: ({"x": _nest({**dict(f), "client_secret": s}, d)}, []),
+    "JSON webhook secret": lambda s, f, d: ({"webhook": _nest({**dict(f), "secret": s}, d)}, []),
+    "Set-Cookie": lambda s, f, d: ({}, [("Set-Cookie", f"sid={s}; Path=/; HttpOnly")]),
 }
+
+fillers = st.lists(
+    st.tuples(
+        st.sampled_from(["amount", "currency", "grant_type", "expand[0]", "scope", "x"]),
+        st.text(alphabet="abcdef0123", min_size=1, max_size=6),
+    ),
+    max_size=4,
+    unique_by=lambda pair: pair[0],
+)
 
 SETTINGS = settings(
     max_examples=15,
@@ -95,46 +123,70 @@ SETTINGS = settings(
 
 def _record(path: Path, server_url: str, send: dict[str, Any], route: str = "/v1/things") -> None:
     path.unlink(missing_ok=True)
-    try:
-        with use(path, "rewrite", hosts={server_url: TOY}):
-            response = requests.post(server_url + route, timeout=5, **send)
-            assert response.status_code == 200
-    except CassetteLeakError:
-        assert not path.exists()
+    with use(path, "rewrite", hosts={server_url: TOY}):
+        response = requests.post(server_url + route, timeout=5, **send)
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize("place", sorted(REQUEST_PLACES))
-def test_a_secret_sent_by_the_client_never_reaches_the_file(
+def test_a_secret_sent_by_the_client_is_scrubbed_before_the_file(
     place: str, toy_server: Any, tmp_path: Path
 ) -> None:
     path = tmp_path / "c.yaml"
 
     @SETTINGS
-    @given(secret=secrets)
-    def check(secret: str) -> None:
-        _record(path, toy_server.url, REQUEST_PLACES[place](secret))
-        if path.exists():
-            text = path.read_text()
-            assert secret not in text
-            # Scrubbed with a placeholder, not dropped: the cassette still records the request.
-            assert "https://api.toy.test/v1/things" in text
+    @given(secret=secrets, filler=fillers, position=st.integers(0, 4), depth=st.integers(0, 3))
+    def check(secret: str, filler: Pairs, position: int, depth: int) -> None:
+        # Scrubbed by default, so the leak gate has nothing to refuse: the file is written...
+        _record(path, toy_server.url, REQUEST_PLACES[place](secret, filler, position, depth))
+        text = path.read_text()
+        # ...without the secret, and still records the request.
+        assert secret not in text
+        assert "https://api.toy.test/v1/things" in text
 
     check()
 
 
 @pytest.mark.parametrize("place", sorted(RESPONSE_PLACES))
-def test_a_secret_returned_by_the_provider_never_reaches_the_file(
+def test_a_secret_returned_by_the_provider_is_scrubbed_before_the_file(
     place: str, toy: Any, toy_server: Any, tmp_path: Path
 ) -> None:
     path = tmp_path / "c.yaml"
 
     @SETTINGS
-    @given(secret=secrets)
-    def check(secret: str) -> None:
-        toy.extra, toy.extra_headers = RESPONSE_PLACES[place](secret)
+    @given(secret=secrets, filler=fillers, depth=st.integers(0, 3))
+    def check(secret: str, filler: Pairs, depth: int) -> None:
+        toy.extra, toy.extra_headers = RESPONSE_PLACES[place](secret, filler, depth)
         _record(path, toy_server.url, {})
-        if path.exists():
-            assert secret not in path.read_text()
+        assert secret not in path.read_text()
+
+    check()
+
+
+@pytest.mark.parametrize("where", ["json", "header", "query"])
+def test_a_secret_anywhere_else_is_refused_by_the_leak_gate(
+    where: str, toy: Any, toy_server: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("interactions: []\nversion: 1\n")
+
+    @SETTINGS
+    @given(secret=secrets.filter(lambda s: not s.isalnum()), filler=fillers)
+    def check(secret: str, filler: Pairs) -> None:
+        # A field no scrubber rule names: only the secret's shape gives it away.
+        send: dict[str, Any] = {}
+        toy.extra = {}
+        if where == "json":
+            toy.extra = {**dict(filler), "unexpected": secret}
+        elif where == "header":
+            send = {"headers": {"X-Custom-Auth": secret}}
+        else:
+            send = {"params": _at(filler, 1, ("custom_token", secret))}
+        with pytest.raises(CassetteLeakError) as caught:
+            with use(path, "rewrite", hosts={toy_server.url: TOY}):
+                requests.post(toy_server.url + "/v1/things", timeout=5, **send)
+        assert secret not in str(caught.value)
+        assert path.read_text() == "interactions: []\nversion: 1\n"
 
     check()
 
