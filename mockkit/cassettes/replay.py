@@ -23,8 +23,8 @@ from mockkit.http import Request, Response
 
 __all__ = ["Replayer"]
 
-#: Response headers not replayed: the body is stored decoded and its length is recomputed.
-_DROP_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding", "connection"})
+#: Response headers not replayed: the transport recomputes the length of the body it sends.
+_DROP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 def _response_from(stored: Mapping[str, Any]) -> Response:
@@ -32,10 +32,13 @@ def _response_from(stored: Mapping[str, Any]) -> Response:
     code = int(status.get("code", 200)) if isinstance(status, dict) else int(status)
     body = (stored.get("body") or {}).get("string")
     raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    # mockkit stores bodies decoded, so a Content-Encoding left over would make the client try
+    # to gunzip plain text; a body kept as bytes (a plain vcrpy cassette) keeps its encoding.
+    drop = _DROP_HEADERS | {"content-encoding"} if isinstance(body, str) else _DROP_HEADERS
     headers = [
         (name, str(value))
         for name, values in (stored.get("headers") or {}).items()
-        if name.lower() not in _DROP_HEADERS
+        if name.lower() not in drop
         for value in (values if isinstance(values, list | tuple) else [values])
     ]
     return Response(code, raw, headers)

@@ -199,3 +199,25 @@ def test_a_missing_libyaml_is_announced(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(store, "_warned_no_libyaml", False)
     with pytest.warns(MockkitPerformanceWarning, match="without libyaml"):
         store.parse_cassette("interactions: []\nversion: 1\n")
+
+
+def test_a_gzipped_body_from_a_plain_vcrpy_cassette_replays(tmp_path: Path) -> None:
+    import gzip
+
+    import yaml
+
+    body = gzip.compress(b'{"id": "cus_gz", "object": "customer"}')
+    path = tmp_path / "gz.yaml"
+    interaction = {
+        "request": {"method": "GET", "uri": "https://api.stripe.com/v1/customers/cus_gz",
+                    "body": None, "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"},
+                     "headers": {"Content-Type": ["application/json"], "Content-Encoding": ["gzip"]},
+                     "body": {"string": body}},
+    }  # fmt: skip
+    path.write_text(yaml.safe_dump({"interactions": [interaction], "version": 1}))
+    with use(path):
+        assert (
+            requests.get("https://api.stripe.com/v1/customers/cus_gz", timeout=5).json()["id"]
+            == "cus_gz"
+        )
