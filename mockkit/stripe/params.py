@@ -20,6 +20,7 @@ from mockkit.stripe.errors import param_error
 __all__ = [
     "ANY",
     "BOOL",
+    "DECIMAL",
     "EXPAND",
     "INT",
     "METADATA",
@@ -149,7 +150,8 @@ class Int:
     def __call__(self, value: Any, name: str) -> Any:
         if value == "":
             return None
-        if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,18}", value):
+        # [0-9], not \d: Stripe reads ASCII digits only; int() would also take "١٢".
+        if not isinstance(value, str) or not re.fullmatch(r"-?[0-9]{1,18}", value):
             shown = value if isinstance(value, str) else "an object"
             raise param_error(f"Invalid integer: {shown}", name, "parameter_invalid_integer")
         number = int(value)
@@ -263,11 +265,22 @@ def _any(value: Any, name: str) -> Any:
     return value
 
 
+def _decimal(value: Any, name: str) -> Any:
+    # Stripe's decimal strings (`unit_amount_decimal`): digits with at most 12 decimals.
+    if value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,18}(\.[0-9]{1,12})?", value):
+        shown = value if isinstance(value, str) else "an object"
+        raise param_error(f"Invalid decimal: {shown}", name, "parameter_invalid_decimal")
+    return value
+
+
 STR = Str()
 INT = Int()
 BOOL: Coercer = _bool
 METADATA: Coercer = _metadata
 ANY: Coercer = _any
+DECIMAL: Coercer = _decimal
 EXPAND = Arr(Str(empty_unsets=False), max_items=100)
 
 
