@@ -175,7 +175,9 @@ def make_callback(
             response = handler.handle(request)
         except TransportFault as fault:
             raise fault.to_requests_exception(prepared) from None
-        return response.status, response.headers, response.body
+        # A HEAD answer has no body (urllib3 refuses one), as on the served side.
+        body = response.body if request.method != "HEAD" else b""
+        return response.status, response.headers, body
 
     return callback
 
