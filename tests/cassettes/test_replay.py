@@ -212,7 +212,8 @@ def test_a_gzipped_body_from_a_plain_vcrpy_cassette_replays(tmp_path: Path) -> N
         "request": {"method": "GET", "uri": "https://api.stripe.com/v1/customers/cus_gz",
                     "body": None, "headers": {}},
         "response": {"status": {"code": 200, "message": "OK"},
-                     "headers": {"Content-Type": ["application/json"], "Content-Encoding": ["gzip"]},
+                     "headers": {"Content-Type": ["application/json"],
+                                 "Content-Encoding": ["gzip"]},
                      "body": {"string": body}},
     }  # fmt: skip
     path.write_text(yaml.safe_dump({"interactions": [interaction], "version": 1}))
