@@ -19,6 +19,7 @@ from mockkit.stripe.objects import list_object
 from mockkit.stripe.params import (
     ANY,
     BOOL,
+    DECIMAL,
     EXPAND,
     INT,
     METADATA,
@@ -473,7 +474,7 @@ PRICE_DATA = Obj(
     {
         "currency": STR,
         "unit_amount": Int(0),
-        "unit_amount_decimal": STR,
+        "unit_amount_decimal": DECIMAL,
         "recurring": RECURRING,
         "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
     },
@@ -528,7 +529,7 @@ def list_products(s: StripeState, p: dict[str, Any]) -> Any:
 PRICE_SPEC: dict[str, Coercer] = {
     "currency": STR,
     "unit_amount": Int(0),
-    "unit_amount_decimal": STR,
+    "unit_amount_decimal": DECIMAL,
     "product": STR,
     "product_data": Obj(
         {
@@ -817,7 +818,7 @@ LINE_ITEM = Obj(
             {
                 "currency": STR,
                 "unit_amount": Int(0),
-                "unit_amount_decimal": STR,
+                "unit_amount_decimal": DECIMAL,
                 "product": STR,
                 "product_data": Obj(
                     {

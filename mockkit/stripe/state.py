@@ -552,7 +552,7 @@ class StripeState:
                 "Missing required param: unit_amount.", "unit_amount", "parameter_missing"
             )
         if unit_amount is None:
-            unit_amount = int(float(p["unit_amount_decimal"]))
+            unit_amount = int(p["unit_amount_decimal"].split(".")[0])
         recurring = p.get("recurring")
         if recurring is not None:
             recurring = {
@@ -568,7 +568,7 @@ class StripeState:
             "currency": self._currency(p["currency"]),
             "product": product_id,
             "unit_amount": unit_amount,
-            "unit_amount_decimal": str(unit_amount),
+            "unit_amount_decimal": p.get("unit_amount_decimal") or str(unit_amount),
             "recurring": recurring,
             "type": "recurring" if recurring else "one_time",
             "metadata": self.merge_metadata({}, p.get("metadata") or {}),

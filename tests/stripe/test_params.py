@@ -88,3 +88,22 @@ def test_any_form_input_answers_json_never_a_500(pairs: list[tuple[str, str]]) -
             assert r.status_code in (200, 400, 402, 404), (path, pairs, r.text)
             body = r.json()
             assert "error" in body or "id" in body
+
+
+@pytest.mark.parametrize("value", ["abc", "1e5", "١٢", "1.", "-5"])
+def test_bad_decimal_amounts_are_400_not_500(fake: StripeFake, value: str) -> None:
+    import stripe
+
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        stripe.Price.create(currency="usd", unit_amount_decimal=value, product_data={"name": "x"})
+    assert info.value.param == "unit_amount_decimal"
+
+
+def test_decimal_amounts_are_kept(fake: StripeFake) -> None:
+    import stripe
+
+    price = stripe.Price.create(
+        currency="usd", unit_amount_decimal="1250.5", product_data={"name": "x"}
+    )
+    assert price.unit_amount == 1250
+    assert str(price.unit_amount_decimal) == "1250.5"
