@@ -86,6 +86,10 @@ def _load_user() -> None:
 
 def current_user() -> User | None:
     """The logged-in user for this request, or None."""
+    if "user" not in g:
+        # An error raised before the app's own before_request (e.g. a CSRF failure) still
+        # renders the page for whoever is logged in.
+        _load_user()
     return cast("User | None", g.get("user"))
 
 

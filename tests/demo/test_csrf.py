@@ -65,6 +65,7 @@ def test_every_html_form_post_without_a_token_is_rejected(csrf_app, csrf_client,
 def test_a_wrong_token_is_rejected(csrf_client):
     response = csrf_client.post("/logout", data={"csrf_token": "forged"})
     assert response.status_code == 400
+    assert 'id="logout"' in response.get_data(as_text=True)  # the page knows who you are
     assert csrf_client.get("/api/me").status_code == 200
 
 
