@@ -305,11 +305,43 @@ class Cassette:
             info["test"] = self.test_id
         metadata = dict(cassette_dict.get("metadata") or {})
         metadata["mockkit"] = info
-        text = dump_cassette(interactions, metadata)
-        gate(text, interactions, str(self.path), self.secrets)
         with locked(self.path):
+            interactions = self._merge_concurrent(interactions)
+            text = dump_cassette(interactions, metadata)
+            gate(text, interactions, str(self.path), self.secrets)
             atomic_write(self.path, text)
         self.written = True
+
+    def _merge_concurrent(self, interactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep what another worker wrote to this cassette since we loaded it (under the lock).
+
+        In `once` and `new_episodes` a parallel worker (pytest-xdist) may have saved the same
+        cassette meanwhile; instead of the last writer silently dropping the other's
+        interactions, ours that it lacks are appended to its file's. `all` and `rewrite` mean
+        "what this run recorded", so the last writer wins there.
+        """
+        if self.mode.mode not in ("once", "new_episodes") or not self.path.exists():
+            return interactions
+        current = load_cassette(self.path)
+        if self._old is not None and current.sha256 == self._old.sha256:
+            return interactions
+        loaded = len(self._old.interactions) if self._old is not None else 0
+        ignore = self.scrubber.scrubbed_fields
+
+        def key(item: Mapping[str, Any]) -> tuple[Any, ...]:
+            request = item["request"]
+            return normalize(
+                str(request.get("method", "GET")),
+                str(request.get("uri", "")),
+                request.get("body"),
+                request.get("headers") or {},
+                self.preset,
+                ignore,
+            ).key
+
+        theirs = {key(item) for item in current.interactions}
+        ours = [item for item in interactions[loaded:] if key(item) not in theirs]
+        return [*current.interactions, *ours]
 
     def _log_plays(self) -> None:
         if self.play_log is None or self.replayer is None:

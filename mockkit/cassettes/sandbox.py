@@ -15,6 +15,7 @@ from typing import Any
 
 from mockkit.cassettes.core import Cassette
 from mockkit.cassettes.hosts import HostMap
+from mockkit.transport import block_network
 
 __all__ = ["SANDBOX_ENV", "Sandbox", "local_fakes"]
 
@@ -64,7 +65,8 @@ class Sandbox:
     recording against the real provider (`MOCKKIT_SANDBOX=provider`), and the URL of a served
     fake when recording against the local sandbox (the default); the served fake's port is
     mapped back to the canonical host in the cassette. `sandbox.fake(...)` gives that fake
-    (None otherwise), e.g. to seed state or to log a user in.
+    (None otherwise), e.g. to seed state or to log a user in. While recording against the
+    local sandbox the network is blocked except for loopback, so nothing reaches a provider.
     """
 
     def __init__(self, cassette: Cassette, kind: str | None = None) -> None:
@@ -74,6 +76,10 @@ class Sandbox:
             raise ValueError(f"${SANDBOX_ENV} must be 'local' or 'provider', not {self.kind!r}")
         self._stack = contextlib.ExitStack()
         self._served: dict[str, tuple[Any, str]] = {}
+        if self.local:
+            # Recording against the local sandbox must never reach a real provider: a request
+            # the test forgot to route through url() fails at once instead of going out.
+            self._stack.enter_context(block_network())
 
     @property
     def local(self) -> bool:

@@ -4,6 +4,7 @@ parallel writers, and host mapping from the local sandbox to canonical hosts."""
 from __future__ import annotations
 
 import multiprocessing
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import requests
 import stripe
 
+from mockkit import NetworkBlockedError
 from mockkit.cassettes import LiveKeyError, load_cassette, resolve_mode, use
 from mockkit.cassettes.hosts import HostMap
 from mockkit.cassettes.store import atomic_write, dump_cassette, locked, parse_cassette
@@ -186,6 +188,9 @@ def test_the_sandbox_serves_fakes_only_when_recording_locally(
         assert isinstance(sandbox.fake("https://api.stripe.com"), StripeFake)
         client = stripe.StripeClient("sk_test_mockkit", base_addresses={"api": url})
         client.v1.customers.create(params={"email": "grace@example.com"})
+        # A request the test forgot to route to the sandbox never reaches the real Stripe.
+        with pytest.raises(NetworkBlockedError):
+            socket.getaddrinfo("api.stripe.com", 443)
     assert "uri: https://api.stripe.com/v1/customers" in path.read_text()
     with use(path) as cassette, Sandbox(cassette) as sandbox:
         assert sandbox.url("https://api.stripe.com") == "https://api.stripe.com"
@@ -193,3 +198,18 @@ def test_the_sandbox_serves_fakes_only_when_recording_locally(
     monkeypatch.setenv("MOCKKIT_SANDBOX", "provider")
     with use(tmp_path / "p.yaml", "rewrite") as cassette, Sandbox(cassette) as sandbox:
         assert sandbox.url("https://api.stripe.com/") == "https://api.stripe.com"
+
+
+def test_a_parallel_writer_s_interactions_are_kept(toy_server: Any, tmp_path: Path) -> None:
+    path = tmp_path / "shared.yaml"
+    hosts = {toy_server.url: TOY}
+    with use(path, "rewrite", hosts=hosts):
+        requests.get(toy_server.url + "/v1/base", timeout=5)
+    # Worker A loads the cassette and records /v1/a; meanwhile worker B loads the same file,
+    # records /v1/b and saves first. A's save must not drop B's interaction.
+    with use(path, "new_episodes", hosts=hosts):
+        requests.get(toy_server.url + "/v1/a", timeout=5)
+        with use(path, "new_episodes", hosts=hosts):
+            requests.get(toy_server.url + "/v1/b", timeout=5)
+        assert _ids(path) == [TOY + "/v1/base", TOY + "/v1/b"]
+    assert _ids(path) == [TOY + "/v1/base", TOY + "/v1/b", TOY + "/v1/a"]
