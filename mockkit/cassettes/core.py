@@ -387,7 +387,13 @@ class CassetteContext:
         self.cassette = cassette
 
     def __enter__(self) -> Cassette:
-        self.cassette._start()
+        try:
+            self.cassette._start()
+        except BaseException:
+            # Whatever was already installed (interception, network block, vcrpy patches)
+            # must not outlive a failed start.
+            self.cassette._stack.close()
+            raise
         return self.cassette
 
     def __exit__(
