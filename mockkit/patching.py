@@ -134,43 +134,75 @@ def _signature(fn: Any) -> inspect.Signature | None:
 def check_signature(original: Any, replacement: Any, target: str = "the target") -> None:
     """Raise `PatchError` unless `replacement` accepts every call `original` accepts.
 
-    Checked: each positional parameter of the original can be passed positionally, each
-    keyword-capable one by name, `*args`/`**kwargs` are matched, and the replacement requires
-    nothing the original does not pass. A replacement taking `(*args, **kwargs)` fits anything.
+    Checked: as many positional arguments (`*args` if the original has it), every keyword the
+    original takes (`**kwargs` if it has it), no keyword that would land on a parameter the
+    replacement already fills positionally, and nothing required that some valid call of the
+    original leaves out. A replacement taking `(*args, **kwargs)` fits anything. The check
+    may refuse an exotic replacement that would have worked; it never passes one that fails.
     """
     if not callable(replacement):
         raise PatchError(f"cannot patch {target}: the replacement {replacement!r} is not callable")
     old, new = _signature(original), _signature(replacement)
     if old is None or new is None:
         return
-    new_params = list(new.parameters.values())
-    var_pos = any(p.kind is _P.VAR_POSITIONAL for p in new_params)
-    var_kw = any(p.kind is _P.VAR_KEYWORD for p in new_params)
-    positional = [p for p in new_params if p.kind in _POSITIONAL]
-    by_name = {p.name: p for p in new_params if p.kind in _NAMED}
+    o_params, r_params = list(old.parameters.values()), list(new.parameters.values())
+    o_pos = [p for p in o_params if p.kind in _POSITIONAL]
+    r_pos = [p for p in r_params if p.kind in _POSITIONAL]
+    o_var_pos = any(p.kind is _P.VAR_POSITIONAL for p in o_params)
+    o_var_kw = any(p.kind is _P.VAR_KEYWORD for p in o_params)
+    r_var_pos = any(p.kind is _P.VAR_POSITIONAL for p in r_params)
+    r_var_kw = any(p.kind is _P.VAR_KEYWORD for p in r_params)
+    # Keyword-capable parameters: name -> positional index (None for keyword-only).
+    o_named = {
+        p.name: (o_pos.index(p) if p in o_pos else None) for p in o_params if p.kind in _NAMED
+    }
+    r_named = {p.name for p in r_params if p.kind in _NAMED}
+    o_required_kwonly = {
+        p.name for p in o_params if p.kind is _P.KEYWORD_ONLY and p.default is _P.empty
+    }
     problems: list[str] = []
-    old_params = list(old.parameters.values())
-    old_positional = [p for p in old_params if p.kind in _POSITIONAL]
-    if len(old_positional) > len(positional) and not var_pos:
-        problems.append(
-            f"it takes {len(positional)} positional argument(s), the original {len(old_positional)}"
-        )
-    for p in old_params:
-        if p.kind is _P.VAR_POSITIONAL and not var_pos:
-            problems.append(f"the original accepts *{p.name}, the replacement no *args")
-        elif p.kind is _P.VAR_KEYWORD and not var_kw:
-            problems.append(f"the original accepts **{p.name}, the replacement no **kwargs")
-        elif p.kind in _NAMED and p.name not in by_name and not var_kw:
-            problems.append(f"no parameter {p.name!r}")
-    old_names = {p.name for p in old_params}
-    old_takes_kw = any(p.kind is _P.VAR_KEYWORD for p in old_params)
-    for i, p in enumerate(new_params):
-        if p.default is not _P.empty or p.kind in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD):
+
+    if o_var_pos and not r_var_pos:
+        problems.append("the original accepts *args, the replacement does not")
+    elif not r_var_pos and len(r_pos) < len(o_pos):
+        problems.append(f"it takes {len(r_pos)} positional argument(s), the original {len(o_pos)}")
+    if o_var_kw and not r_var_kw:
+        problems.append("the original accepts **kwargs, the replacement does not")
+    problems += [
+        f"no parameter {name!r}" for name in o_named if name not in r_named and not r_var_kw
+    ]
+    capacity = float("inf") if o_var_pos else len(o_pos)
+    for j, p in enumerate(r_pos):
+        # A call of the original with more than j positional arguments and keyword `p.name`
+        # would give the replacement two values for `p`.
+        if p.kind is not _P.POSITIONAL_OR_KEYWORD or j >= capacity:
             continue
-        if p.kind is _P.KEYWORD_ONLY and p.name not in old_names and not old_takes_kw:
-            problems.append(f"it requires keyword {p.name!r}, which the original never takes")
-        elif p.kind is not _P.KEYWORD_ONLY and i >= len(old_positional) and p.name not in old_names:
-            problems.append(f"it requires {p.name!r}, which the original never takes")
+        if p.name not in o_named and not o_var_kw:
+            continue  # the original never takes that keyword
+        index = o_named.get(p.name)
+        if index is not None and index <= j:
+            continue  # such a call would fill the original's own `p.name` twice: invalid there
+        problems.append(f"{p.name!r} is argument {j + 1} of the replacement, not of the original")
+    for i, p in enumerate(r_pos):
+        if p.default is not _P.empty:
+            continue
+        q = o_pos[i] if i < len(o_pos) else None
+        always = (
+            q is not None
+            and q.default is _P.empty
+            and (
+                q.kind is _P.POSITIONAL_ONLY
+                or (p.kind is _P.POSITIONAL_OR_KEYWORD and p.name == q.name)
+            )
+        )
+        always = always or (p.kind is _P.POSITIONAL_OR_KEYWORD and p.name in o_required_kwonly)
+        if not always:
+            problems.append(f"it requires {p.name!r}, which the original does not always pass")
+    problems += [
+        f"it requires keyword {p.name!r}, which the original does not always pass"
+        for p in r_params
+        if p.kind is _P.KEYWORD_ONLY and p.default is _P.empty and p.name not in o_required_kwonly
+    ]
     if problems:
         raise PatchError(
             f"cannot patch {target}: the replacement{new} does not fit the original{old}: "
