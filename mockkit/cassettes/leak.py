@@ -45,13 +45,18 @@ _SECRET_NAME = re.compile(
 #: Environment values shorter than this are not treated as secrets (too many false hits).
 MIN_SECRET_LENGTH = 8
 _NOT_SECRET_VALUES = frozenset({"true", "false", "none", "null", "changeme", "password"})
+#: Names that hold where a secret is used, not the secret (GITHUB_ACCESS_TOKEN_URL, ...).
+_LOCATION_NAME = re.compile(r"_(URL|URI|ENDPOINT|HOST|PATH|FILE|DIR|PORT)$", re.IGNORECASE)
+#: A URL without credentials in it (no `user:pass@`).
+_PLAIN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^@/\s]+(?:[/?#][^@\s]*)?$", re.IGNORECASE)
 
 
 def environment_secrets(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Values of environment variables whose names look secret (`*_SECRET`, `*_KEY`, ...).
 
-    Returns value -> variable name. Placeholders (`<...>`), short values and booleans are left
-    out; so are values that are only digits (ports, ids).
+    Returns value -> variable name. Placeholders (`<...>`), short values, booleans, values that
+    are only digits (ports, ids), URLs without credentials and `*_URL`/`*_PATH`/... settings
+    (`GITHUB_ACCESS_TOKEN_URL` names where a token is fetched, not a token) are left out.
     """
     env = os.environ if environ is None else environ
     found: dict[str, str] = {}
@@ -59,6 +64,8 @@ def environment_secrets(environ: Mapping[str, str] | None = None) -> dict[str, s
         if not _SECRET_NAME.search(name):
             continue
         value = value.strip()
+        if _PLAIN_URL.match(value) or (_LOCATION_NAME.search(name) and "@" not in value):
+            continue  # an endpoint, not a credential
         if (
             len(value) < MIN_SECRET_LENGTH
             or value.lower() in _NOT_SECRET_VALUES

@@ -278,3 +278,28 @@ def test_find_leaks_reports_nothing_for_placeholders_and_ids() -> None:
         }
     ]
     assert find_leaks(json.dumps(interactions), interactions, secrets={}) == []
+
+
+def test_environment_secrets_are_credentials_not_endpoints() -> None:
+    from mockkit.cassettes.leak import environment_secrets
+
+    found = environment_secrets(
+        {
+            "GITHUB_CLIENT_SECRET": "a-real-client-secret",
+            "STRIPE_API_KEY": "sk_test_abcdefghij",
+            "DATABASE_PASSWORD": "hunter2hunter2",
+            "GITHUB_ACCESS_TOKEN_URL": "http://127.0.0.1:5000/login/oauth/access_token",
+            "TOKEN_ENDPOINT": "https://oauth2.googleapis.com/token",
+            "SECRET_FILE_PATH": "/run/secrets/stripe",
+            "PROXY_TOKEN_URL": "https://user:p4ssw0rd-secret@proxy.example/token",
+            "API_KEY_ENABLED": "true",
+            "SECRET_PORT": "12345678",
+            "HOME": "/root/not-a-secret-at-all",
+        }
+    )
+    assert found == {
+        "a-real-client-secret": "$GITHUB_CLIENT_SECRET",
+        "sk_test_abcdefghij": "$STRIPE_API_KEY",
+        "hunter2hunter2": "$DATABASE_PASSWORD",
+        "https://user:p4ssw0rd-secret@proxy.example/token": "$PROXY_TOKEN_URL",
+    }
