@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,6 +38,11 @@ _NO_KEY = (
     "https://stripe.com/docs/api#authentication for details, or we can help at "
     "https://support.stripe.com/."
 )
+
+
+_active_lock = threading.Lock()
+#: The StripeFake answering api.stripe.com in-process, if any (at most one).
+_active: list[StripeFake] = []
 
 
 class CheckoutError(Exception):
@@ -152,11 +158,26 @@ class StripeFake(BaseFake):
         """Answer Stripe's hosts in-process (what `with fake:` does).
 
         A server of this fake that is already running stays reachable from inside the block.
+        Two Stripe fakes cannot be active in-process at once (which one would answer?).
         """
-        super().start()
+        with _active_lock:
+            if _active and self not in _active:
+                raise RuntimeError(
+                    f"another StripeFake ({_active[0]!r}) is already active in-process; "
+                    "leave it first, or serve one of them (`fake.serve()`)"
+                )
+            super().start()
+            _active.append(self)
         for server in self._servers:
             self.mock.add_passthru(server.url)
         return self
+
+    def stop(self) -> None:
+        """Stop answering in-process."""
+        with _active_lock:
+            if self in _active:
+                _active.remove(self)
+        super().stop()
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> StripeServer:
         """Serve this fake (same state) over HTTP: `with fake.serve() as server:`.

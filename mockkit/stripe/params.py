@@ -171,6 +171,7 @@ class Int:
 
 
 def _bool(value: Any, name: str) -> Any:
+    """`true` / `false`, as stripe-python sends booleans."""
     if value in ("true", "false"):
         return value == "true"
     shown = value if isinstance(value, str) else "an object"
@@ -241,6 +242,7 @@ class Obj:
 
 
 def _metadata(value: Any, name: str) -> Any:
+    """A metadata hash: string values; `""` deletes a key, `metadata=""` clears them all."""
     if value == "":
         return {}  # `metadata=""` clears every key
     if not isinstance(value, dict):
@@ -262,11 +264,12 @@ def _metadata(value: Any, name: str) -> Any:
 
 
 def _any(value: Any, name: str) -> Any:
+    """Accepted as sent (parameters the fake takes but does not act on)."""
     return value
 
 
 def _decimal(value: Any, name: str) -> Any:
-    # Stripe's decimal strings (`unit_amount_decimal`): digits with at most 12 decimals.
+    """A decimal string such as `unit_amount_decimal`: digits, at most 12 decimals."""
     if value == "":
         return None
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,18}(\.[0-9]{1,12})?", value):

@@ -308,3 +308,11 @@ def test_test_api_returns_copies_that_cannot_corrupt_state(fake: StripeFake) -> 
     assert stripe.Customer.retrieve(customer.id).metadata["a"] == "1"
     with pytest.raises(KeyError):
         fake.get("cus_unknown")
+
+
+def test_two_stripe_fakes_cannot_both_answer_in_process(fake: StripeFake) -> None:
+    other = StripeFake()
+    with pytest.raises(RuntimeError, match="another StripeFake"):
+        other.start()
+    stripe.Customer.create()
+    assert len(fake.customers) == 1 and len(other.customers) == 0
