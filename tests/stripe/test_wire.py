@@ -316,3 +316,16 @@ def test_two_stripe_fakes_cannot_both_answer_in_process(fake: StripeFake) -> Non
         other.start()
     stripe.Customer.create()
     assert len(fake.customers) == 1 and len(other.customers) == 0
+
+
+@pytest.mark.parametrize("key", ["sk_live_0123456789abcdef", "pk_test_0123456789abcdef"])
+def test_bad_keys_on_every_style_and_transport(sdk: Driver, key: str) -> None:
+    with pytest.raises(stripe.AuthenticationError) as info:
+        if sdk.style == "module":
+            stripe.PaymentIntent.create(amount=1000, currency="usd", api_key=key)
+        else:
+            base = stripe.api_base
+            bad = stripe.StripeClient(key, base_addresses={"api": base})
+            bad.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
+    assert info.value.http_status == 401
+    assert sdk.fake.payment_intents == {}
