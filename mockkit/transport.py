@@ -306,9 +306,18 @@ def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Ite
             start_response(status_line(413), [("Content-Type", "text/plain")])
             return [b"request body too large or Content-Length invalid\n"]
         stream = environ["wsgi.input"]
-        request.body = stream.read(length) if length else b""
-        if not length and environ.get("wsgi.input_terminated"):
-            request.body = stream.read(MAX_BODY_BYTES + 1)[:MAX_BODY_BYTES]
+        try:
+            request.body = stream.read(length) if length else b""
+            if not length and environ.get("wsgi.input_terminated"):
+                request.body = stream.read(MAX_BODY_BYTES + 1)[:MAX_BODY_BYTES]
+            complete = len(request.body) == length or not length
+        except (OSError, ValueError):  # a broken chunked body: werkzeug raises OSError
+            complete = False
+        if not complete:
+            # The client's fault, not a 500; and a body cut short (the client gave up) is
+            # not a request: the fake must not act on half of one.
+            start_response(status_line(400), [("Content-Type", "text/plain")])
+            return [b"incomplete or malformed request body\n"]
         try:
             response = handler.handle(request)
         except TransportFault as fault:
