@@ -70,6 +70,7 @@ __all__ = [
     "overlay",
     "rate_limited",
     "read_timeout",
+    "response",
     "server_error",
     "slow",
     "ssl_error",
@@ -988,6 +989,30 @@ def rate_limited(
         return _page(429, "Too many requests. Slow down and retry later.", extra)
 
     return HTTPFault("rate_limited()", build)
+
+
+def response(
+    status: int,
+    body: str | bytes | Mapping[str, Any] | list[Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> HTTPFault:
+    """Any HTTP answer as a fault, for failures no factory covers (a proxy's 407, a 418...).
+
+    `body`: text, bytes, or JSON (a dict or list). stripe-python raises by status as usual
+    (its message reads "Invalid response object" when the body is not Stripe's error shape);
+    authlib's token endpoint raises `requests.HTTPError` for a 4xx/5xx that is not JSON.
+    """
+    fixed = dict(headers or {})
+
+    def build(request: Request) -> Response:
+        if isinstance(body, Mapping | list):
+            data: Any = dict(body) if isinstance(body, Mapping) else list(body)
+            return Response.json(data, status=status, headers=fixed)
+        return Response(status, body or b"", fixed)
+
+    return HTTPFault(name or f"response({status})", build)
 
 
 def slow(seconds: float, then: Response | Fault | None = None) -> Slow:

@@ -31,6 +31,7 @@ __all__ = [
     "invalid_grant",
     "invalid_request",
     "invalid_scope",
+    "invalid_token",
     "server_error",
     "temporarily_unavailable",
 ]
@@ -145,6 +146,30 @@ def temporarily_unavailable(
         status=status,
         name="oauth.temporarily_unavailable()",
     )
+
+
+def invalid_token(description: str = "The access token is invalid or has expired.") -> HTTPFault:
+    """A resource server refuses the access token (401): userinfo, or GitHub's REST API.
+
+    `WWW-Authenticate: Bearer error="invalid_token"` as RFC 6750 says; on api.github.com,
+    GitHub's own `{"message": "Bad credentials", ...}`. authlib's `client.get(...)`
+    returns the 401 (`raise_for_status()` raises `requests.HTTPError`); `.userinfo()` raises
+    `requests.HTTPError`.
+    """
+
+    def build(request: Request) -> Response:
+        if request.host.endswith("api.github.com"):
+            github = {
+                "message": "Bad credentials",
+                "documentation_url": "https://docs.github.com/rest",
+                "status": "401",
+            }
+            return Response.json(github, status=401)
+        challenge = f'Bearer error="invalid_token", error_description="{description}"'
+        body = oauth_error("invalid_token", description)
+        return Response.json(body, status=401, headers={"WWW-Authenticate": challenge})
+
+    return HTTPFault("oauth.invalid_token()", build, sdk="authlib")
 
 
 def github_error(code: str = "bad_verification_code", description: str | None = None) -> HTTPFault:

@@ -27,7 +27,6 @@ from demo_app.models import Order, Product, User
 from mockkit import errors
 from mockkit.errors import Fault, oauth
 from mockkit.errors import stripe as stripe_errors
-from mockkit.http import Response
 from mockkit.oauth import GitHubFake, GoogleFake, OAuthFake, login
 from mockkit.patching import Clock
 from mockkit.stripe import StripeFake
@@ -431,8 +430,7 @@ GITHUB_ONLY = (
         path="user"),
     Row("user_502", lambda: errors.server_error(502), 503, "login_provider_unavailable",
         _TROUBLE, "", path="user"),
-    Row("user_bad_credentials", lambda: errors.HTTPFault("401", lambda r: Response.json(
-        {"message": "Bad credentials"}, status=401)), 502, "login_provider_error", _GARBLED, "",
+    Row("user_bad_credentials", oauth.invalid_token, 502, "login_provider_error", _GARBLED, "",
         path="user"),
 )  # fmt: skip
 

@@ -124,3 +124,34 @@ def test_github_error_is_http_200_and_form_encoded_without_accept_json() -> None
         answer = requests.post(TOKEN_URL, data={"code": "x"}, timeout=5)
     assert answer.status_code == 200
     assert parse_qs(answer.text)["error"] == ["incorrect_client_credentials"]
+
+
+def test_invalid_token_on_github_and_on_a_userinfo_endpoint() -> None:
+    session = OAuth2Session("id", token={"access_token": "gho_revoked", "token_type": "bearer"})
+    with responses.RequestsMock() as rsps:
+        oauth.invalid_token().stub(rsps, "GET", "https://api.github.com/user")
+        oauth.invalid_token().stub(rsps, "GET", "https://openidconnect.googleapis.com/v1/userinfo")
+        github = session.get("https://api.github.com/user", timeout=5)
+        google = session.get("https://openidconnect.googleapis.com/v1/userinfo", timeout=5)
+    assert (github.status_code, github.json()["message"]) == (401, "Bad credentials")
+    assert google.status_code == 401
+    assert google.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+    with pytest.raises(requests.HTTPError):
+        google.raise_for_status()
+
+
+def test_any_response_as_a_fault() -> None:
+    import stripe
+
+    from mockkit.transport import no_retry_sleep
+
+    fault = errors.response(407, "<h1>Proxy Authentication Required</h1>", {"Via": "proxy"})
+    with responses.RequestsMock() as rsps, no_retry_sleep():
+        stub = fault.stub(rsps, "POST", "https://api.stripe.com/v1/customers")
+        with pytest.raises(stripe.APIError, match="Invalid response body"):
+            stripe.Customer.create(api_key="sk_test_mockkit")
+        answer = requests.post("https://api.stripe.com/v1/customers", timeout=5)
+    assert stub.call_count == 2  # a 407 is not retried
+    assert (answer.status_code, answer.headers["Via"]) == (407, "proxy")
+    teapot = errors.response(418, {"error": {"message": "I'm a teapot"}})
+    assert isinstance(teapot.exception("stripe"), stripe.APIError)
