@@ -50,7 +50,7 @@ PROVIDER_HOSTS = (
 )
 
 
-def _now() -> str:
+def utc_timestamp() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -292,7 +292,7 @@ class Cassette:
         ]
         interactions = prepare_interactions(pairs, self.scrubber, self.hostmap)
         old = self._old.mockkit if self._old is not None else {}
-        now = _now()
+        now = utc_timestamp()
         info: dict[str, Any] = {
             "created_at": old.get("created_at", now),
             "recorded_at": now,

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from mockkit.cassettes.core import use
+from mockkit.cassettes.core import prepare_interactions, utc_timestamp
 from mockkit.cassettes.hosts import HostMap
-from mockkit.cassettes.modes import EffectiveMode, refuse_live_key
+from mockkit.cassettes.leak import environment_secrets, gate
+from mockkit.cassettes.modes import refuse_live_key
 from mockkit.cassettes.sandbox import local_fakes
-from mockkit.cassettes.scrub import body_text
-from mockkit.cassettes.store import CassetteData, load_cassette
+from mockkit.cassettes.scrub import DEFAULT_SCRUBBER, body_text
+from mockkit.cassettes.store import CassetteData, atomic_write, dump_cassette, load_cassette
 
 __all__ = ["SANDBOXES", "DiffReport", "diff_cassette", "semantic_diff"]
 
@@ -355,16 +356,21 @@ def _resend(
     fresh_path: Path,
     report: DiffReport,
     timeout: float,
-) -> list[int]:
-    """Send the stored requests again, recording into `fresh_path`; the indexes sent."""
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Send the stored requests again and save the answers, scrubbed, to `fresh_path`.
+
+    Returns the indexes sent and the fresh interactions. The exchanges are captured from
+    `requests` itself rather than through vcrpy's stubs, so the same code serves a sandbox
+    reached over the network and one answering in-process.
+    """
     import requests
 
     sent: list[int] = []
     ids: dict[str, str] = {}
     subs: dict[str, str] = {}
-    mode = EffectiveMode("rewrite", "cassettes diff", "rewrite")
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with _sandbox(sandbox, hosts) as (hostmap, targets, key, credentials):
-        with use(fresh_path, mode, hosts=hostmap, play_log=None), requests.Session() as session:
+        with requests.Session() as session:
             for index, item in enumerate(stored.interactions):
                 request = item["request"]
                 report.lines[index] = f"{request.get('method', 'GET')} {request.get('uri', '')}"
@@ -409,10 +415,56 @@ def _resend(
                     timeout=timeout,
                     allow_redirects=False,
                 )
+                pairs.append((_request_dict(response.request), _response_dict(response)))
                 _carry_ids(item["response"], response.text, ids)
                 _carry_placeholders(item["response"], response.text, subs)
                 sent.append(index)
-    return sent
+    fresh = prepare_interactions(pairs, DEFAULT_SCRUBBER, hostmap)
+    info = {"recorded_at": utc_timestamp(), "sandbox": sandbox, "record_mode": "diff"}
+    text = dump_cassette(fresh, {"mockkit": info})
+    secrets = environment_secrets()
+    if key:
+        secrets[key] = "the sandbox's Stripe key"
+    gate(text, fresh, str(fresh_path), secrets)
+    atomic_write(fresh_path, text)
+    return sent, fresh
+
+
+def _request_dict(prepared: Any) -> dict[str, Any]:
+    body = prepared.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    return {
+        "method": prepared.method,
+        "uri": prepared.url,
+        "body": body,
+        "headers": {name: [str(value)] for name, value in prepared.headers.items()},
+    }
+
+
+def _response_dict(response: Any) -> dict[str, Any]:
+    raw_headers = getattr(response.raw, "headers", None)
+    headers: dict[str, list[str]] = {}
+    if raw_headers is not None and hasattr(raw_headers, "getlist"):
+        for name in raw_headers:
+            headers[name] = [str(v) for v in raw_headers.getlist(name)]
+    else:
+        headers = {name: [str(value)] for name, value in response.headers.items()}
+    content: bytes = response.content  # already decoded from gzip by requests
+    for name in list(headers):
+        if name.lower() == "content-encoding":
+            del headers[name]
+        elif name.lower() == "content-length":
+            headers[name] = [str(len(content))]
+    try:
+        body: str | bytes = content.decode("utf-8")
+    except UnicodeDecodeError:
+        body = content
+    return {
+        "status": {"code": response.status_code, "message": response.reason or ""},
+        "headers": headers,
+        "body": {"string": body},
+    }
 
 
 def diff_cassette(
@@ -438,16 +490,10 @@ def diff_cassette(
                 cleanup.enter_context(tempfile.TemporaryDirectory(prefix="mockkit-diff-"))
             )
         fresh_path = workdir / path.name
-        sent = _resend(stored, sandbox, hosts, fresh_path, report, timeout)
-        fresh = load_cassette(fresh_path) if fresh_path.exists() else CassetteData([])
+        sent, fresh = _resend(stored, sandbox, hosts, fresh_path, report, timeout)
     for position, index in enumerate(sent):
-        if position >= len(fresh.interactions):
-            report.changes[index] = ["no response recorded"]
-            continue
         report.changes[index] = semantic_diff(
-            stored.interactions[index]["response"],
-            fresh.interactions[position]["response"],
-            ignore,
+            stored.interactions[index]["response"], fresh[position]["response"], ignore
         )
     if keep:
         report.fresh_path = fresh_path

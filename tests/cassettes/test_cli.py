@@ -232,3 +232,35 @@ def test_diff_errors_are_messages_not_tracebacks(
     )
     assert main(["cassettes", "diff", str(other)]) == 2
     assert "the local sandbox has no fake for https://api.example.org" in capsys.readouterr().err
+
+
+def test_diff_against_stripe_test_mode_keeps_the_key_out_of_the_fresh_recording(
+    stripe_cassette: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Stripe test mode stood in for by the in-process fake answering https://api.stripe.com:
+    # the same code path as the real one, without the network.
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "k" * 24)
+    keep = tmp_path / "fresh"
+    with StripeFake():
+        code = main(["cassettes", "diff", str(stripe_cassette), "--sandbox", "stripe-test",
+                     "--keep", str(keep)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "re-recorded against the stripe-test sandbox" in out
+    fresh = (keep / stripe_cassette.name).read_text()
+    assert "uri: https://api.stripe.com/v1/customers" in fresh
+    assert "k" * 24 not in fresh and "Bearer <STRIPE_API_KEY>" in fresh
+
+
+def test_diff_refuses_a_live_key_and_needs_a_test_key(
+    stripe_cassette: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_live_" + "z" * 24)
+    assert main(["cassettes", "diff", str(stripe_cassette), "--sandbox", "stripe-test"]) == 2
+    assert "refuses to record with a live Stripe key" in capsys.readouterr().err
+    monkeypatch.delenv("STRIPE_API_KEY")
+    assert main(["cassettes", "diff", str(stripe_cassette), "--sandbox", "stripe-test"]) == 2
+    assert "needs STRIPE_API_KEY=sk_test_" in capsys.readouterr().err
