@@ -51,6 +51,7 @@ PROVIDER_HOSTS = (
 
 
 def utc_timestamp() -> str:
+    """Now as an ISO 8601 UTC timestamp ending in Z, as cassette metadata stores it."""
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
