@@ -25,7 +25,7 @@ from mockkit.stripe import checkout_page, webhooks
 from mockkit.stripe.errors import StripeError, error_body, request_id
 from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.params import decode, parse_form, validate
-from mockkit.stripe.routes import ROUTES, endpoint_for, expand
+from mockkit.stripe.routes import ROUTES, check_expand, endpoint_for, expand
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 from mockkit.transport import LoopbackServer
@@ -512,6 +512,8 @@ class StripeFake(BaseFake):
             raw = decode(pairs)
             request.params = raw
             params = validate(raw, endpoint.spec, endpoint.required)
+            if params.get("expand"):
+                check_expand(endpoint.kind, params["expand"])
         except StripeError as exc:
             return self._error(exc, rid, request)
 

@@ -33,7 +33,7 @@ from mockkit.stripe.params import (
 )
 from mockkit.stripe.state import StripeState
 
-__all__ = ["ROUTES", "Endpoint", "FastRoutes", "expand", "paginate"]
+__all__ = ["ROUTES", "Endpoint", "FastRoutes", "check_expand", "expand", "paginate"]
 
 Handler = Callable[..., Any]
 
@@ -219,6 +219,42 @@ EXPANDABLE: dict[str, dict[str, str]] = {
     "item": {"price": "hash:price"},
     "event": {},
 }
+
+
+def check_expand(kind: str, paths: list[str]) -> None:
+    """Refuse paths that cannot be expanded, before the request changes anything.
+
+    Stripe validates `expand` up front: a create with a bad path creates nothing.
+    """
+    for path in paths:
+        segments = path.split(".")
+        if len(segments) > 4:
+            raise param_error(
+                f"You cannot expand more than 4 levels of a property. Property: {path}", "expand"
+            )
+        current = kind
+        for i, field in enumerate(segments):
+            if current.startswith("list:"):
+                if field != "data":
+                    hint = (
+                        f" You may want to try expanding 'data.{path}' instead." if i == 0 else ""
+                    )
+                    raise param_error(f"This property cannot be expanded ({path}).{hint}", "expand")
+                if i == len(segments) - 1:
+                    raise param_error(f"This property cannot be expanded ({path}).", "expand")
+                current = current[5:]
+                continue
+            target = EXPANDABLE.get(current, {}).get(field)
+            if target is None:
+                raise param_error(f"This property cannot be expanded ({path}).", "expand")
+            if target == "line_items":
+                current = "list:item"
+            elif target.startswith("hash:"):
+                if i == len(segments) - 1:
+                    raise param_error(f"This property cannot be expanded ({path}).", "expand")
+                current = target[5:]
+            else:
+                current = target
 
 
 def expand(s: StripeState, obj: dict[str, Any], kind: str, paths: list[str]) -> dict[str, Any]:

@@ -329,3 +329,13 @@ def test_bad_keys_on_every_style_and_transport(sdk: Driver, key: str) -> None:
             bad.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
     assert info.value.http_status == 401
     assert sdk.fake.payment_intents == {}
+
+
+@pytest.mark.parametrize(
+    "path", ["amount", "latest_charge.nonsense", "customer.a.b.c.d", "payment_method_options"]
+)
+def test_a_bad_expand_path_creates_nothing(fake: StripeFake, path: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        stripe.PaymentIntent.create(amount=1000, currency="usd", expand=[path])
+    assert info.value.param == "expand"
+    assert fake.payment_intents == {} and fake.events == []
