@@ -654,6 +654,17 @@ class StripeState:
                 "enabled": True,
             }
             types = ["card"]
+        if p.get("confirm"):
+            # Checked before anything is stored: a create+confirm that cannot start creates
+            # no PaymentIntent.
+            if not p.get("payment_method"):
+                raise invalid_request(
+                    "You cannot confirm this PaymentIntent because it's missing a payment "
+                    "method. Pass one with the `payment_method` parameter.",
+                    param="payment_method",
+                    code="payment_intent_unexpected_state",
+                )
+            self._check_return_url(automatic, p.get("return_url"))
         pm_id = None
         if p.get("payment_method"):
             pm = self.payment_method(p["payment_method"], "payment_method")
@@ -761,22 +772,8 @@ class StripeState:
                 code="payment_intent_unexpected_state",
                 payment_intent=pi.copy(),
             )
-        automatic = pi["automatic_payment_methods"]
-        if (
-            automatic
-            and automatic.get("allow_redirects") != "never"
-            and not extra.return_url
-            and not p.get("_checkout")
-        ):
-            raise invalid_request(
-                "This PaymentIntent is configured to accept payment methods enabled in your "
-                "Dashboard. Because some of these payment methods might redirect your customer "
-                "off of your page, you must provide a `return_url`. If you don't want to accept "
-                "redirect-based payment methods, set `automatic_payment_methods[enabled]` to "
-                "`true` and `automatic_payment_methods[allow_redirects]` to `never` when "
-                "creating Setup Intents and Payment Intents.",
-                param="return_url",
-            )
+        if not p.get("_checkout"):
+            self._check_return_url(pi["automatic_payment_methods"], extra.return_url)
         pm = self.get("payment_method", pi["payment_method"], "payment_method", 400)
         card = self.card_of(pm["id"])
         if card.action == "3ds" and not p.get("_authenticated"):
@@ -802,6 +799,19 @@ class StripeState:
             return pi, self._fail(pi, pm, card, self._card_error(card))
         self._succeed(pi, pm, card, three_d_secure=card.action == "3ds")
         return pi, None
+
+    @staticmethod
+    def _check_return_url(automatic: dict[str, Any] | None, return_url: str | None) -> None:
+        if automatic and automatic.get("allow_redirects") != "never" and not return_url:
+            raise invalid_request(
+                "This PaymentIntent is configured to accept payment methods enabled in your "
+                "Dashboard. Because some of these payment methods might redirect your customer "
+                "off of your page, you must provide a `return_url`. If you don't want to accept "
+                "redirect-based payment methods, set `automatic_payment_methods[enabled]` to "
+                "`true` and `automatic_payment_methods[allow_redirects]` to `never` when "
+                "creating Setup Intents and Payment Intents.",
+                param="return_url",
+            )
 
     def _next_action(self, pi: Obj, extra: _PIExtra) -> dict[str, Any]:
         if extra.return_url:

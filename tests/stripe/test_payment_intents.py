@@ -67,6 +67,7 @@ def test_confirm_with_automatic_payment_methods_needs_return_url(sdk: Driver) ->
         )
     assert info.value.param == "return_url"
     assert "return_url" in str(info.value.user_message)
+    assert sdk.fake.payment_intents == {} and sdk.fake.payment_methods == {}  # nothing created
     ok = sdk.create(
         "payment_intents",
         amount=999,
