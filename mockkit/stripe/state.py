@@ -759,11 +759,8 @@ class StripeState:
     def _confirm(self, pi: Obj, p: dict[str, Any]) -> tuple[Obj, StripeError | None]:
         pid = pi["id"]
         extra = self._pi_extra.setdefault(pid, _PIExtra())
-        if p.get("payment_method"):
-            pi["payment_method"] = self.payment_method(p["payment_method"], "payment_method")["id"]
-        if p.get("capture_method"):
-            pi["capture_method"] = p["capture_method"]
-        if pi["payment_method"] is None:
+        # Checks first, changes after: a confirm that cannot start leaves the intent as it was.
+        if pi["payment_method"] is None and not p.get("payment_method"):
             raise invalid_request(
                 "You cannot confirm this PaymentIntent because it's missing a payment method. "
                 "To confirm the PaymentIntent with cus_ or pm_, you must first attach a payment "
@@ -774,6 +771,10 @@ class StripeState:
             )
         if not p.get("_checkout"):
             self._check_return_url(pi["automatic_payment_methods"], extra.return_url)
+        if p.get("payment_method"):
+            pi["payment_method"] = self.payment_method(p["payment_method"], "payment_method")["id"]
+        if p.get("capture_method"):
+            pi["capture_method"] = p["capture_method"]
         pm = self.get("payment_method", pi["payment_method"], "payment_method", 400)
         card = self.card_of(pm["id"])
         if card.action == "3ds" and not p.get("_authenticated"):
