@@ -587,8 +587,12 @@ class StripeFake(BaseFake):
             request.params = decode(request.form() if request.method == "POST" else request.query)
         except StripeError:
             request.params = None
+        allowed = ROUTES.allowed_methods(request.path)
         closest = ROUTES.closest(request.method, request.path)
-        hint = f"; closest supported: {closest}" if closest else ""
+        if allowed:
+            hint = f"; this path is emulated for {', '.join(allowed)} only"
+        else:
+            hint = f"; closest supported: {closest}" if closest else ""
         message = (
             f"Unrecognized request URL ({request.method}: {request.path}). mockkit's Stripe "
             f"fake does not emulate this endpoint{hint}. See the README's table of what is "
