@@ -778,7 +778,8 @@ class StripeState:
         pm = self.get("payment_method", pi["payment_method"], "payment_method", 400)
         card = self.card_of(pm["id"])
         if card.action == "3ds" and not p.get("_authenticated"):
-            if p.get("error_on_requires_action"):
+            # Nobody is there to authenticate an off-session payment: Stripe declines it.
+            if p.get("error_on_requires_action") or p.get("off_session"):
                 return pi, self._fail(
                     pi,
                     pm,

@@ -233,13 +233,19 @@ def test_three_d_secure_failure_returns_to_requires_payment_method(sdk: Driver) 
     assert sdk.fake.events[-1]["type"] == "payment_intent.payment_failed"
 
 
-def test_error_on_requires_action_declines_with_authentication_required(sdk: Driver) -> None:
+@pytest.mark.parametrize("flag", ["error_on_requires_action", "off_session"])
+def test_unattended_authentication_declines_with_authentication_required(
+    sdk: Driver, flag: str
+) -> None:
+    customer = sdk.create("customers", payment_method="pm_card_authenticationRequired")
+    pm = sdk.list("payment_methods", customer=customer.id).data[0]
     with pytest.raises(stripe.CardError) as info:
         sdk.create(
-            "payment_intents", amount=3000, currency="usd", error_on_requires_action=True,
-            payment_method="pm_card_authenticationRequired", confirm=True, **CARD,
+            "payment_intents", amount=3000, currency="usd", customer=customer.id,
+            payment_method=pm.id, confirm=True, **{flag: True}, **CARD,
         )  # fmt: skip
     assert info.value.code == "authentication_required"
+    assert info.value.error.payment_intent["status"] == "requires_payment_method"
 
 
 def test_confirm_without_payment_method_is_refused(sdk: Driver) -> None:
