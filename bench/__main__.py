@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     info = report.machine()
+    load_start = report.load_average()
     print(f"machine: {report.machine_line(info)}", flush=True)
     mode = "quick" if args.quick else "full"
     started = datetime.now(UTC)
@@ -69,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         results.extend(row.as_dict() for row in rows)
 
     elapsed = time.perf_counter() - t0
+    load_end = report.load_average()
     print()
-    print(f"mockkit benchmarks, {mode} mode, {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s")
+    print(
+        f"mockkit benchmarks, {mode} mode, {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s; "
+        f"load average {load_start} at start, {load_end} at end"
+    )
     print(report.table(groups))
     report.write_json(
         args.json,
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             "started": started.isoformat(),
             "elapsed_s": elapsed,
             "machine": info,
+            "load_average": {"start": load_start, "end": load_end},
             "results": results,
         },
     )

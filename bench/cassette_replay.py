@@ -14,7 +14,7 @@ Two figures per side and size, timed separately:
 vcrpy looks each request up with a linear scan that stops at the first match, so the request
 at position i costs time proportional to i and a whole-cassette replay grows with the square
 of its length. Because the cost of a request depends only on its position, `--quick` replays
-an evenly spaced tenth of the 1,000-interaction cassette, in order, which has the same
+an evenly spaced twentieth of the 1,000-interaction cassette, in order, which has the same
 expected per-request cost as replaying all of it; the full run replays every interaction.
 
 Small cassettes are replayed several times per round (a fresh context each time), so every
@@ -48,6 +48,9 @@ BUDGET_SPEEDUP = 8.0
 BUDGET_FLAT = 1.10
 #: Requests per timed sample for the small cassettes (replayed this many times over).
 MIN_REQUESTS = 300
+QUICK_MIN_REQUESTS = 100
+#: In --quick mode, the 1,000-interaction cassette replays every QUICK_STRIDE-th request.
+QUICK_STRIDE = 20
 
 _HEADERS = {
     "Accept": "*/*",
@@ -99,34 +102,27 @@ def _vcrpy(path: Path) -> AbstractContextManager[Any]:
     return vcr.VCR().use_cassette(str(path), record_mode="none")
 
 
-def _time_side(
+def _time_once(
     opener: Callable[[Path], AbstractContextManager[Any]],
     path: Path,
-    indices: list[int],
-    reps: int,
+    urls: list[str],
     session: requests.Session,
-) -> tuple[float, float]:
-    """(load ns per context, replay ns per request) over `reps` fresh contexts."""
-    load = 0
-    replay = 0
-    urls = [url(i) for i in indices]
-    for _ in range(reps):
-        gc.collect()
-        cm = opener(path)
-        t0 = time.perf_counter_ns()
-        cm.__enter__()
-        t1 = time.perf_counter_ns()
-        try:
-            for u in urls:
-                response = session.get(u, headers=_HEADERS)
-                if response.status_code != 200:
-                    raise RuntimeError(f"replay answered {response.status_code} for {u}")
-            t2 = time.perf_counter_ns()
-        finally:
-            cm.__exit__(None, None, None)
-        load += t1 - t0
-        replay += t2 - t1
-    return load / reps, replay / (reps * len(urls))
+) -> tuple[int, int]:
+    """(load ns, replay ns) of one fresh context replaying `urls` in order."""
+    gc.collect()
+    cm = opener(path)
+    t0 = time.perf_counter_ns()
+    cm.__enter__()
+    t1 = time.perf_counter_ns()
+    try:
+        for u in urls:
+            response = session.get(u, headers=_HEADERS)
+            if response.status_code != 200:
+                raise RuntimeError(f"replay answered {response.status_code} for {u}")
+        t2 = time.perf_counter_ns()
+    finally:
+        cm.__exit__(None, None, None)
+    return t1 - t0, t2 - t1
 
 
 @contextmanager
@@ -154,20 +150,28 @@ def run(quick: bool) -> list[Row]:
     per_request: dict[tuple[str, int], list[float]] = {(s, n): [] for s in sides for n in SIZES}
     load: dict[tuple[str, int], list[float]] = {(s, n): [] for s in sides for n in SIZES}
     session = requests.Session()
+    flip = 0
     with _cassettes() as paths:
-        for r in range(rounds):
+        for _ in range(rounds):
             for size in SIZES:
-                stride = 10 if quick and size >= 1000 else 1
-                indices = list(range(0, size, stride))
-                reps = max(1, MIN_REQUESTS // size)
-                names = list(sides) if r % 2 == 0 else list(reversed(sides))
-                for name in names:
-                    ld, pr = _time_side(sides[name], paths[size], indices, reps, session)
-                    load[(name, size)].append(ld)
-                    per_request[(name, size)].append(pr)
+                stride = QUICK_STRIDE if quick and size >= 1000 else 1
+                urls = [url(i) for i in range(0, size, stride)]
+                reps = max(1, (QUICK_MIN_REQUESTS if quick else MIN_REQUESTS) // size)
+                load_ns = dict.fromkeys(sides, 0)
+                replay_ns = dict.fromkeys(sides, 0)
+                for _ in range(reps):  # the sides alternate context by context
+                    names = list(sides) if flip % 2 == 0 else list(reversed(sides))
+                    flip += 1
+                    for name in names:
+                        ld, rp = _time_once(sides[name], paths[size], urls, session)
+                        load_ns[name] += ld
+                        replay_ns[name] += rp
+                for name in sides:
+                    load[(name, size)].append(load_ns[name] / reps)
+                    per_request[(name, size)].append(replay_ns[name] / (reps * len(urls)))
 
     rows: list[Row] = []
-    sample_note = "every 10th request" if quick else ""
+    sample_note = f"every {QUICK_STRIDE}th request" if quick else ""
     for size in SIZES:
         base = per_request[("vcrpy", size)]
         note = sample_note if size >= 1000 else ""

@@ -155,7 +155,7 @@ def load_mockkit() -> tuple[type, Callable[..., Any]] | None:
 
 
 def run(quick: bool) -> list[Row]:
-    rounds, inner = (6, 30) if quick else (15, 100)
+    rounds, inner, blocks = (6, 30, 3) if quick else (15, 100, 10)
     app = create_app()
 
     @contextlib.contextmanager
@@ -196,7 +196,7 @@ def run(quick: bool) -> list[Row]:
 
         sides.append(Side("mockkit fake", with_fake))
 
-    times = interleave(sides, rounds=rounds, inner=inner)
+    times = interleave(sides, rounds=rounds, inner=inner, blocks=blocks)
     base = times["responses stubs"]
     rows = [Row(NAME, "hand-written responses stubs (baseline)", base)]
     if found is None:

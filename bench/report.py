@@ -111,6 +111,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> str:
+    """The 1-minute load average: how busy the (shared) machine was around a run."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
+
+
 def machine_line(info: dict[str, Any]) -> str:
     pkgs = ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
     return (

@@ -102,7 +102,7 @@ def fake_body_of(obj: Any) -> bytes:
 
 
 def run(quick: bool) -> list[Row]:
-    rounds, inner = (6, 80) if quick else (15, 300)
+    rounds, inner, blocks = (6, 80, 4) if quick else (15, 300, 10)
     fake_cls = load_fake()
     body = reference_body(fake_cls)
 
@@ -139,7 +139,7 @@ def run(quick: bool) -> list[Row]:
 
             @contextlib.contextmanager
             def in_process() -> Iterator[Callable[[], Any]]:
-                fake.reset()  # every round starts from the same (empty) state
+                fake.reset()  # every block starts from the same (empty) state
                 with fake:
                     yield _create(http_client)
 
@@ -150,7 +150,7 @@ def run(quick: bool) -> list[Row]:
 
             sides += [Side("fake in-process", in_process), Side("fake served", served)]
 
-        times = interleave(sides, rounds=rounds, inner=inner)
+        times = interleave(sides, rounds=rounds, inner=inner, blocks=blocks)
 
     stub_times = times["responses stub"]
     rows = [

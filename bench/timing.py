@@ -7,17 +7,19 @@ all sides alike instead of one side's whole sample. A ratio is computed from the
 figures of the *same* round and only then summarised, so drift between rounds cancels out
 instead of being divided into the result.
 
+Within a round, the sides also alternate in short blocks, so the two halves of a ratio are
+measured tens of milliseconds apart rather than seconds.
+
 The garbage collector stays on for every side (that is what a user's test suite pays), but a
 full collection runs before each side's timed block, so no side inherits another's garbage.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,12 +87,14 @@ def ratios(numerator: Sequence[float], denominator: Sequence[float]) -> list[flo
 class Side:
     """One competitor: `open()` is a context manager yielding the operation to time.
 
-    Whatever `open()` does (starting a mock, loading a cassette, starting a server) happens
-    outside the timed block, once per round; the yielded callable is timed `inner` times.
+    Whatever `open()` does (starting a mock, entering a fake) happens outside the timed
+    block, once per block; the yielded callable is what is timed.
     """
 
     name: str
     open: Callable[[], AbstractContextManager[Callable[[], Any]]]
+    #: Operations per round for this side, when it differs from `interleave(inner=...)`.
+    inner: int | None = None
 
 
 def time_block(op: Callable[[], Any], inner: int) -> int:
@@ -103,30 +107,41 @@ def time_block(op: Callable[[], Any], inner: int) -> int:
 
 
 def interleave(
-    sides: Sequence[Side], *, rounds: int, inner: int, warmup: int = 3
+    sides: Sequence[Side],
+    *,
+    rounds: int,
+    inner: int,
+    blocks: int = 1,
+    warmup: int = 2,
+    before_round: Callable[[int], None] | None = None,
 ) -> dict[str, list[float]]:
     """Time every side `rounds` times, interleaved; returns nanoseconds per operation per round.
 
-    Each round enters each side's context, runs `warmup` untimed operations (connection pools,
-    lazy imports, first-call caches), then times `inner` operations in one block.
+    A round times `inner` operations per side, split into `blocks` short blocks that alternate
+    between the sides (A B, B A, A B, ...): the closer in time two sides' blocks are, the more
+    of the machine's changing load they share, and the less of it is left in their ratio.
+    Each block enters the side's context and runs `warmup` untimed operations (connection
+    pools, lazy imports, first-call caches) before its timed operations. `before_round(r)`
+    runs before each round, untimed (e.g. to refill a fake).
     """
     out: dict[str, list[float]] = {side.name: [] for side in sides}
+    per_block = {side.name: max(1, (side.inner or inner) // blocks) for side in sides}
+    flip = 0
     for r in range(rounds):
-        order = sides if r % 2 == 0 else list(reversed(sides))
-        for side in order:
-            with side.open() as op:
-                for _ in range(warmup):
-                    op()
-                elapsed = time_block(op, inner)
-            out[side.name].append(elapsed / inner)
+        if before_round is not None:
+            before_round(r)
+        elapsed = dict.fromkeys(out, 0)
+        for _ in range(blocks):
+            order = sides if flip % 2 == 0 else list(reversed(sides))
+            flip += 1
+            for side in order:
+                with side.open() as op:
+                    for _ in range(warmup):
+                        op()
+                    elapsed[side.name] += time_block(op, per_block[side.name])
+        for name, ns in elapsed.items():
+            out[name].append(ns / (per_block[name] * blocks))
     return out
-
-
-@contextlib.contextmanager
-def gc_collected() -> Iterator[None]:
-    """Start a timed region from a clean heap, as `interleave` does for its blocks."""
-    gc.collect()
-    yield
 
 
 @dataclass
