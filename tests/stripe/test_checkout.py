@@ -59,6 +59,8 @@ def test_line_items_by_expand_and_sub_resource(sdk: Driver) -> None:
         ("Gift wrap", 1, 500),
     ]
     assert items[0].id.startswith("li_") and items[0].price.unit_amount == 1200
+    deep = sdk.retrieve("checkout.sessions", session.id, expand=["line_items.data.price.product"])
+    assert [li.price.product.name for li in deep.line_items.data] == ["Mug", "Gift wrap"]
     if sdk.style == "module":
         listed = stripe.checkout.Session.list_line_items(session.id, limit=1)
     else:
