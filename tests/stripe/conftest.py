@@ -91,7 +91,8 @@ class Driver:
 @pytest.fixture(scope="session")
 def _served_fake() -> Iterator[StripeServer]:
     # One server per worker: starting and stopping one per test costs more than the tests.
-    with no_retry_sleep(), StripeFake().serve() as server:
+    # (Retry sleeps are skipped per test, in `sdk`, not for the whole session.)
+    with StripeFake().serve() as server:
         yield server
 
 
@@ -120,7 +121,8 @@ def sdk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iter
     client = (
         stripe.StripeClient(KEY, base_addresses={"api": server.url}) if style == "client" else None
     )
-    yield Driver(style, server.fake, client, True)
+    with no_retry_sleep():
+        yield Driver(style, server.fake, client, True)
 
 
 @pytest.fixture
