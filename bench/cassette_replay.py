@@ -223,4 +223,34 @@ def run(quick: bool) -> list[Row]:
                     "x faster",
                 )
             )
+    # What one test replaying the whole big cassette pays: its load plus every request.
+    big = max(SIZES)
+    whole = {
+        name: [
+            ld + pr * big
+            for ld, pr in zip(load[(name, big)], per_request[(name, big)], strict=True)
+        ]
+        for name in sides
+    }
+    whole_note = "from the sample" if quick else ""
+    rows.append(
+        Row(
+            NAME,
+            f"vcrpy, {big:,} interactions, load + all requests",
+            whole["vcrpy"],
+            note=whole_note,
+        )
+    )
+    if use is not None:
+        rows.append(
+            Row(
+                NAME,
+                f"mockkit, {big:,} interactions, load + all requests",
+                whole["mockkit"],
+                "vcrpy",
+                ratios(whole["vcrpy"], whole["mockkit"]),
+                "x faster",
+                note=whole_note,
+            )
+        )
     return rows

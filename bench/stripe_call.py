@@ -84,7 +84,7 @@ def reference_body(fake_cls: type | None) -> bytes:
     """The body the fake returns for the benchmark's call, else a realistic stand-in."""
     if fake_cls is not None:
         with fake_cls() as fake:
-            obj = _create(stripe.StripeClient(API_KEY, max_network_retries=0))()
+            obj = _create(stripe.StripeClient(API_KEY))()
             body = fake_body_of(obj)
             fake.reset()
             if body:
@@ -133,9 +133,7 @@ def run(quick: bool) -> list[Row]:
             fake = fake_cls()
             served_fake = fake_cls()
             server = stack.enter_context(served_fake.serve())
-            served_client = stripe.StripeClient(
-                API_KEY, base_addresses={"api": server.url}, max_network_retries=0
-            )
+            served_client = stripe.StripeClient(API_KEY, base_addresses={"api": server.url})
 
             @contextlib.contextmanager
             def in_process() -> Iterator[Callable[[], Any]]:
