@@ -1,0 +1,273 @@
+"""Many clients at once against the served fakes: state stays consistent, nothing is lost.
+
+Each client is a thread with its own `requests.Session` (or its own `StripeClient`) on
+127.0.0.1; all start together behind a barrier; every run is bounded in threads (at most 32),
+requests (a few hundred) and time (a join with a timeout). The invariants are read from the
+answers and from the fake's own state and request log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+import stripe
+
+from mockkit.oauth import GitHubFake, GoogleFake
+from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
+from mockkit.stripe import StripeFake, StripeServer
+from tests.reliability.conftest import Tally
+
+KEY = "sk_test_reliability"
+THREADS = 32
+TIMEOUT = 60.0
+
+
+def run_together(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run `work(i)` in `n` threads released at once; return their results, in order.
+
+    Bounded: the barrier and the join both time out, and a thread that is still running at
+    the end fails the test rather than leaving it hanging.
+    """
+    barrier = threading.Barrier(n, timeout=TIMEOUT)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + TIMEOUT
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not [t for t in threads if t.is_alive()], "some clients never finished"
+    assert not errors, errors[:3]
+    return results
+
+
+@pytest.fixture
+def served() -> Iterator[StripeServer]:
+    """A fresh served Stripe fake."""
+    with StripeFake().serve() as server:
+        yield server
+
+
+def _client(server: StripeServer) -> stripe.StripeClient:
+    # One client (and so one connection pool) per thread; no retries: every attempt counts.
+    return stripe.StripeClient(KEY, base_addresses={"api": server.url}, max_network_retries=0)
+
+
+def test_one_idempotency_key_creates_one_object(served: StripeServer, tally: Tally) -> None:
+    def work(i: int) -> tuple[str, str | None]:
+        with requests.Session() as session:
+            answer = session.post(
+                served.url + "/v1/payment_intents",
+                data={
+                    "amount": "2500",
+                    "currency": "usd",
+                    "payment_method": "pm_card_visa",
+                    "confirm": "true",
+                    "payment_method_types[0]": "card",
+                },
+                headers={"Authorization": f"Bearer {KEY}", "Idempotency-Key": "order-1-pay"},
+                timeout=30,
+            )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["id"], answer.headers.get("Idempotent-Replayed")
+
+    results = run_together(THREADS, work)
+    tally.add(f"concurrency: one idempotency key x {THREADS} clients", THREADS)
+    assert len({pid for pid, _ in results}) == 1
+    assert sorted(str(replayed) for _, replayed in results).count("true") == THREADS - 1
+    fake = served.fake
+    assert len(fake.payment_intents) == 1
+    assert len(fake.charges) == 1  # charged once, not 32 times
+    assert len(fake.events_of("payment_intent.succeeded")) == 1
+
+
+def test_concurrent_refunds_never_exceed_the_charge(served: StripeServer, tally: Tally) -> None:
+    setup = _client(served)
+    intent = setup.v1.payment_intents.create(
+        params={
+            "amount": 10_000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "payment_method_types": ["card"],
+        }
+    )
+    amounts = [700 + 37 * i for i in range(THREADS)]  # 32 refunds asking for 40,768 in all
+
+    def work(i: int) -> tuple[str, Any]:
+        client = _client(served)
+        try:
+            refund = client.v1.refunds.create(
+                params={"payment_intent": intent.id, "amount": amounts[i]},
+                options={"idempotency_key": f"refund-{i}"},
+            )
+        except stripe.InvalidRequestError as exc:
+            return "refused", exc.code
+        return "refunded", refund.amount
+
+    results = run_together(THREADS, work)
+    tally.add(f"concurrency: refunds x {THREADS} clients", THREADS)
+    refunded = [amount for outcome, amount in results if outcome == "refunded"]
+    refused = [code for outcome, code in results if outcome == "refused"]
+    assert len(refunded) + len(refused) == THREADS
+    assert refunded and refused
+    assert sum(refunded) <= 10_000
+    charge = served.fake.charges[str(intent.latest_charge)]
+    assert charge["amount_refunded"] == sum(refunded)
+    assert sum(r["amount"] for r in served.fake.refunds.values()) == sum(refunded)
+    assert set(refused) <= {"charge_already_refunded", "amount_too_large", None}
+    # Every refund that was refused asked for more than what was left when it ran.
+    assert 10_000 - sum(refunded) < max(amounts)
+
+
+@pytest.mark.parametrize("transport", ["served", "in-process"])
+def test_no_request_is_lost_or_answered_twice(
+    transport: str, served: StripeServer, tally: Tally
+) -> None:
+    per_thread = 12  # 32 x 12 = 384 requests
+    base = served.url if transport == "served" else "https://api.stripe.com"
+
+    def work(i: int) -> list[tuple[str, str, int]]:
+        seen = []
+        with requests.Session() as session:
+            for j in range(per_thread):
+                answer = session.post(
+                    base + "/v1/customers",
+                    data={"metadata[client]": str(i), "metadata[seq]": str(j)},
+                    headers={"Authorization": f"Bearer {KEY}"},
+                    timeout=30,
+                )
+                assert answer.status_code == 200, answer.text
+                body = answer.json()
+                # The answer is for this request, not a neighbour's.
+                assert body["metadata"] == {"client": str(i), "seq": str(j)}
+                seen.append((body["id"], answer.headers["Request-Id"], j))
+        return seen
+
+    before = len(served.fake.requests)
+    if transport == "served":
+        results = run_together(THREADS, work)
+    else:
+        with served.fake:  # the same fake, answering api.stripe.com through `responses`
+            results = run_together(THREADS, work)
+    total = THREADS * per_thread
+    tally.add(f"concurrency: {total} requests from {THREADS} clients ({transport})", total)
+    answers = [item for seen in results for item in seen]
+    assert len(answers) == total
+    assert len({cid for cid, _, _ in answers}) == total  # one object per request
+    assert len({rid for _, rid, _ in answers}) == total  # one answer per request
+    logged = served.fake.requests[before:]
+    assert len(logged) == total  # every request reached the fake exactly once
+    assert all(r.status == 200 for r in logged)
+    stored = {
+        (c["metadata"]["client"], c["metadata"]["seq"]) for c in served.fake.customers.values()
+    }
+    assert stored == {(str(i), str(j)) for i in range(THREADS) for j in range(per_thread)}
+
+
+def test_mixed_operations_keep_every_object_consistent(served: StripeServer, tally: Tally) -> None:
+    """Create, confirm, capture, cancel and list at once: every object ends in a valid state."""
+
+    def work(i: int) -> str:
+        client = _client(served)
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": 1000 + i,
+                "currency": "usd",
+                "capture_method": "manual" if i % 2 else "automatic",
+                "payment_method_types": ["card"],
+            }
+        )
+        if i % 4 == 3:
+            client.v1.payment_intents.cancel(intent.id)
+            return "canceled"
+        confirmed = client.v1.payment_intents.confirm(
+            intent.id, params={"payment_method": "pm_card_visa"}
+        )
+        if confirmed.status == "requires_capture":
+            client.v1.payment_intents.capture(intent.id)
+        client.v1.payment_intents.list(params={"limit": 5})
+        return "succeeded"
+
+    outcomes = run_together(THREADS, work)
+    tally.add(f"concurrency: mixed lifecycle x {THREADS} clients", THREADS)
+    fake = served.fake
+    statuses = sorted(pi["status"] for pi in fake.payment_intents.values())
+    assert statuses == sorted(outcomes)
+    for pi in fake.payment_intents.values():
+        if pi["status"] == "succeeded":
+            charge = fake.charges[pi["latest_charge"]]
+            assert charge["amount_captured"] == pi["amount"] == pi["amount_received"]
+    assert len(fake.charges) == outcomes.count("succeeded")
+
+
+def _oauth_login(fake: OAuthFake, base: str) -> str:
+    query = {
+        "response_type": "code",
+        "client_id": DEFAULT_CLIENT_ID,
+        "redirect_uri": "https://app.example/cb",
+        "scope": "openid email profile user:email",
+        "state": "s",
+        "nonce": "n",
+    }
+    answer = requests.post(
+        base + fake.paths["authorize"] + "?" + urlencode(query),
+        data={"decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+
+
+@pytest.mark.parametrize("fake_class", [GitHubFake, GoogleFake], ids=["github", "google"])
+def test_a_code_is_redeemed_at_most_once_under_races(
+    fake_class: type[OAuthFake], tally: Tally
+) -> None:
+    fake = fake_class().with_defaults()
+    rounds = 5
+    with fake.serve() as server:
+        for _ in range(rounds):
+            code = _oauth_login(fake, server.url)
+
+            def work(i: int, code: str = code) -> dict[str, Any]:
+                with requests.Session() as session:
+                    answer = session.post(
+                        server.url + fake.paths["token"],
+                        data={
+                            "grant_type": "authorization_code",
+                            "code": code,
+                            "redirect_uri": "https://app.example/cb",
+                        },
+                        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+                        headers={"Accept": "application/json"},
+                        timeout=30,
+                    )
+                assert answer.status_code in (200, 400), answer.text
+                return dict(answer.json())
+
+            results = run_together(THREADS, work)
+            winners = [r for r in results if "access_token" in r]
+            assert len(winners) == 1, results
+            losers = [r["error"] for r in results if "access_token" not in r]
+            assert set(losers) == {
+                "bad_verification_code" if fake_class is GitHubFake else "invalid_grant"
+            }
+            # The code was replayed after it was used, so its token is revoked (RFC 6749 4.1.2).
+            token = fake.provider.tokens[winners[0]["access_token"]]
+            assert token.revoked
+        tally.add(f"concurrency: OAuth code races ({fake_class.__name__})", rounds * THREADS)
