@@ -10,6 +10,7 @@ encoding, the hosted pages and webhook delivery. The rules live in `state.py`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import threading
@@ -28,7 +29,7 @@ from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES, check_expand, endpoint_for, expand
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
-from mockkit.transport import LoopbackServer
+from mockkit.transport import LoopbackServer, no_retry_sleep
 
 __all__ = ["CheckoutError", "LoggedRequest", "StripeFake", "StripeServer"]
 
@@ -89,9 +90,17 @@ class StripeServer(LoopbackServer):
     def __init__(self, fake: StripeFake, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(fake, host=host, port=port)
         self.fake = fake
+        self._sleeps: contextlib.ExitStack | None = None
 
     def start(self) -> StripeServer:
-        """Bind and start serving (and let `server.url` through an active `responses` mock)."""
+        """Bind and start serving (and let `server.url` through an active `responses` mock).
+
+        While it serves, stripe-python in this process keeps its retries but skips their
+        sleeps, as with the in-process fake.
+        """
+        if self._sleeps is None:
+            self._sleeps = contextlib.ExitStack()
+            self._sleeps.enter_context(no_retry_sleep())
         super().start()
         self.fake._servers.append(self)
         mock = self.fake._mock
@@ -104,6 +113,9 @@ class StripeServer(LoopbackServer):
         if self in self.fake._servers:
             self.fake._servers.remove(self)
         super().stop()
+        sleeps, self._sleeps = self._sleeps, None
+        if sleeps is not None:
+            sleeps.close()
 
     def __enter__(self) -> StripeServer:
         return self.start()

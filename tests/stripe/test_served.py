@@ -141,3 +141,20 @@ def test_server_started_before_entering_in_process_stays_reachable(
         monkeypatch.setattr(stripe, "api_base", server.url)
         assert stripe.Customer.create(email="late@example.com").email == "late@example.com"
     assert len(fake.customers) == 1
+
+
+def test_served_retries_keep_their_count_without_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockkit.transport import requested_sleeps
+    from tests.stripe.conftest import ServerError
+
+    fake = StripeFake()
+    with fake.serve() as server:
+        client = stripe.StripeClient(
+            "sk_test_retry", base_addresses={"api": server.url}, max_network_retries=2
+        )
+        fake.inject(ServerError(), method="POST", path="/v1/customers", times=2)
+        before = len(requested_sleeps)
+        customer = client.v1.customers.create()
+        assert len(requested_sleeps) - before == 2  # asked for, not slept
+    assert [r.status for r in fake.request_log] == [500, 500, 200]
+    assert list(fake.customers) == [customer.id]
