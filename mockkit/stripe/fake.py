@@ -41,6 +41,9 @@ _NO_KEY = (
 )
 
 
+#: Seconds an idempotency key is remembered (Stripe prunes keys after at least 24 hours).
+IDEMPOTENCY_TTL = 24 * 3600
+
 _active_lock = threading.Lock()
 #: The StripeFake answering api.stripe.com in-process, if any (at most one).
 _active: list[StripeFake] = []
@@ -68,6 +71,8 @@ class _Saved:
     status: int
     body: bytes
     request_id: str
+    #: When it was saved, on the fake's clock: Stripe forgets keys after 24 hours.
+    at: int = 0
 
 
 def _copy(obj: dict[str, Any]) -> dict[str, Any]:
@@ -546,7 +551,7 @@ class StripeFake(BaseFake):
             scope = (api_key or "", key)
             fingerprint = (method, path, tuple(sorted(pairs)))
             saved = self._idempotency.get(scope)
-            if saved is not None:
+            if saved is not None and self.state.now() - saved.at < IDEMPOTENCY_TTL:
                 return self._replay(request, rid, key, saved, fingerprint)
 
         self._set_context(rid, key, request.base_url, request.served)
@@ -563,7 +568,9 @@ class StripeFake(BaseFake):
         finally:
             self._set_context(None, None, None, False)
         if scope is not None and fingerprint is not None and store:
-            self._idempotency[scope] = _Saved(fingerprint, response.status, response.body, rid)
+            self._idempotency[scope] = _Saved(
+                fingerprint, response.status, response.body, rid, self.state.now()
+            )
         return response
 
     def _replay(

@@ -339,3 +339,16 @@ def test_a_bad_expand_path_creates_nothing(fake: StripeFake, path: str) -> None:
         stripe.PaymentIntent.create(amount=1000, currency="usd", expand=[path])
     assert info.value.param == "expand"
     assert fake.payment_intents == {} and fake.events == []
+
+
+def test_idempotency_keys_are_forgotten_after_24_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(stripe, "api_key", KEY)
+    monkeypatch.setattr(stripe, "api_base", API)
+    with StripeFake(clock=lambda: now[0]) as fake:
+        first = stripe.Customer.create(email="a@example.com", idempotency_key="day")
+        now[0] += 23 * 3600
+        assert stripe.Customer.create(email="a@example.com", idempotency_key="day").id == first.id
+        now[0] += 2 * 3600
+        later = stripe.Customer.create(email="b@example.com", idempotency_key="day")
+        assert later.id != first.id and len(fake.customers) == 2
