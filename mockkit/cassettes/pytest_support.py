@@ -168,6 +168,13 @@ def cassette_for(request: pytest.FixtureRequest) -> Iterator[Cassette]:
         play_log = cassette_dir(config) / ".played" / f"{worker}-{os.getpid()}.jsonl"
     context = use(path, mode, play_log=play_log, test_id=item.nodeid, **kwargs)
     with context as cassette:
+        if cassette.replayer is not None:
+            # The app under test may swallow the miss (a friendly error page, a retry loop's
+            # last exception): attach each one to the test's report so a failure shows it.
+            def report_miss(error: Exception) -> None:
+                item.add_report_section("call", "mockkit cassette miss", str(error))
+
+            cassette.replayer.miss_listeners.append(report_miss)
         try:
             yield cassette
         finally:

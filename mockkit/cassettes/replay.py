@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -72,6 +72,10 @@ class Replayer:
         self._lock = threading.Lock()
         #: Indexes of the interactions played, in order.
         self.played: list[int] = []
+        #: Every miss raised, in order (code under test may swallow the exception).
+        self.misses: list[CassetteMiss] = []
+        #: Called with each miss as it happens (the pytest plugin reports them on failure).
+        self.miss_listeners: list[Callable[[CassetteMiss], None]] = []
         self._normalized: list[Normalized] = []
         self._queues: dict[tuple[Any, ...], deque[int]] = {}
         self._last: dict[tuple[Any, ...], int] = {}
@@ -121,7 +125,11 @@ class Replayer:
             elif queue is not None and self.allow_playback_repeats and norm.key in self._last:
                 index = self._last[norm.key]
             else:
-                raise self.miss(norm)
+                error = self.miss(norm)
+                self.misses.append(error)
+                for listener in self.miss_listeners:
+                    listener(error)
+                raise error
             self.played.append(index)
         return _response_from(self._responses[index])
 

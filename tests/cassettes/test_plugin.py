@@ -48,6 +48,15 @@ TEST_FILE = textwrap.dedent(
         assert False, "this test fails after its request"
 
 
+    @pytest.mark.mockkit_cassette(path="test_shop/test_passes.yaml")
+    def test_swallowed_miss(base):
+        try:
+            requests.get(base + "/v1/unrecorded", timeout=5)
+        except Exception:
+            pass  # an app that turns every provider failure into an error page
+        assert False, "the shop showed its error page"
+
+
     @pytest.mark.mockkit_cassette(record_mode="once", path="custom/named.yaml")
     def test_marker_options(base):
         assert requests.get(base + "/v1/marker", timeout=5).status_code == 200
@@ -80,7 +89,7 @@ def test_record_replay_and_failing_tests_through_the_plugin(tmp_path: Path) -> N
 
     # 1. Record. The failing test's cassette is never written; the marker's path is used.
     run = _run(tmp_path, "--mockkit-record-mode=rewrite")
-    assert "1 failed, 2 passed" in run.stdout, run.stdout + run.stderr
+    assert "2 failed, 2 passed" in run.stdout, run.stdout + run.stderr
     passed = cassettes / "test_shop" / "test_passes.yaml"
     assert passed.is_file()
     assert not (cassettes / "test_shop" / "test_fails.yaml").exists()
@@ -95,11 +104,14 @@ def test_record_replay_and_failing_tests_through_the_plugin(tmp_path: Path) -> N
     # pass offline from the files, nothing is rewritten, the play log says what was played,
     # and the test whose cassette was never written errors at once, saying why.
     run = _run(tmp_path, MOCKKIT_RECORD_MODE="rewrite", CI="true")
-    assert "2 passed, 1 error" in run.stdout, run.stdout + run.stderr
+    assert "1 failed, 2 passed, 1 error" in run.stdout, run.stdout + run.stderr
     assert passed.read_bytes() == recorded
     assert "test_fails.yaml does not exist (record mode 'none' (forced by CI=true" in run.stdout
     logs = list((cassettes / ".played").glob("*.jsonl"))
     assert logs and '"played": [0]' in logs[0].read_text()
+    # A miss the code under test swallowed still shows in the failing test's report.
+    assert "mockkit cassette miss" in run.stdout
+    assert "no unplayed answer for GET https://api.toy.test/v1/unrecorded" in run.stdout
 
 
 def test_unknown_marker_arguments_are_a_usage_error(tmp_path: Path) -> None:
