@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from mockkit.stripe import StripeFake
 from tests.stripe.conftest import Driver
 
 CARD = {"payment_method_types": ["card"]}
@@ -230,3 +231,22 @@ def test_events_list_and_retrieve(sdk: Driver) -> None:
     one = sdk.retrieve("events", sdk.fake.events[-1]["id"])
     assert one.type == "product.created"
     assert one.data.object.name == "P"
+
+
+def test_customer_payment_methods_sub_resource_and_charge_filters(fake: StripeFake) -> None:
+    customer = stripe.Customer.create()
+    stripe.PaymentMethod.attach("pm_card_visa", customer=customer.id)
+    listed = stripe.Customer.list_payment_methods(customer.id)
+    assert [pm.card.last4 for pm in listed.data] == ["4242"]
+    pi = stripe.PaymentIntent.create(
+        amount=900, currency="usd", customer=customer.id, payment_method=listed.data[0].id,
+        confirm=True, **CARD,
+    )  # fmt: skip
+    stripe.PaymentIntent.create(
+        amount=700, currency="usd", payment_method="pm_card_visa", confirm=True, **CARD
+    )
+    by_intent = stripe.Charge.list(payment_intent=pi.id)
+    assert [c.amount for c in by_intent.data] == [900]
+    by_customer = stripe.Charge.list(customer=customer.id)
+    assert [c.id for c in by_customer.data] == [pi.latest_charge]
+    assert len(stripe.Charge.list().data) == 2
