@@ -9,7 +9,8 @@ from mockkit.cassettes.errors import CassetteError, CassetteLeakError, CassetteM
 from mockkit.cassettes.hosts import HostMap
 from mockkit.cassettes.leak import LeakFinding, find_leaks
 from mockkit.cassettes.match import PRESETS, MatchPreset
-from mockkit.cassettes.modes import RECORD_MODES, resolve_mode
+from mockkit.cassettes.modes import RECORD_MODES, EffectiveMode, resolve_mode
+from mockkit.cassettes.sandbox import Sandbox
 from mockkit.cassettes.scrub import DEFAULT_SCRUBBER, Scrubber
 from mockkit.cassettes.store import CassetteFormatError, MockkitPerformanceWarning, load_cassette
 
@@ -23,11 +24,13 @@ __all__ = [
     "CassetteFormatError",
     "CassetteLeakError",
     "CassetteMiss",
+    "EffectiveMode",
     "HostMap",
     "LeakFinding",
     "LiveKeyError",
     "MatchPreset",
     "MockkitPerformanceWarning",
+    "Sandbox",
     "Scrubber",
     "find_leaks",
     "load_cassette",
