@@ -1,0 +1,36 @@
+"""The package's public names: sorted, importable, and loaded only when used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mockkit
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert mockkit.__all__ == sorted(mockkit.__all__)
+    for name in mockkit.__all__:
+        assert getattr(mockkit, name) is not None, name
+    assert mockkit.StripeFake is mockkit.stripe.StripeFake
+    assert mockkit.login is mockkit.oauth.login
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    try:
+        mockkit.NoSuchThing  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchThing" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_importing_mockkit_does_not_load_the_sdks_or_vcrpy() -> None:
+    code = (
+        "import sys, mockkit; "
+        "names = ('authlib', 'vcr', 'stripe', 'mockkit.oauth'); "
+        "print(sorted(m for m in names if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # stripe is imported by the core for its retry-sleep hook only when a fake is entered.
+    assert out.stdout.strip() == "[]"
