@@ -99,7 +99,10 @@ class LeakFinding:
 def _needles(values: Mapping[str, str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for value, label in values.items():
-        for variant in {value, quote(value, safe=""), quote_plus(value)}:
+        # The last variant is how a non-ASCII value looks in the latin-1 view of a body that
+        # is not UTF-8 (see `_interaction_fields`).
+        utf8_bytes = value.encode("utf-8", "replace").decode("latin-1")
+        for variant in {value, quote(value, safe=""), quote_plus(value), utf8_bytes}:
             out.append((variant, f"the value of {label}"))
     return out
 
@@ -160,6 +163,12 @@ def _interaction_fields(interaction: Mapping[str, Any]) -> Iterable[tuple[str, s
         text = body_text(body)
         if text:
             yield from _body_fields(text, side)
+        else:
+            raw = body.get("string") if isinstance(body, dict) else body
+            if isinstance(raw, bytes | bytearray) and raw:
+                # Not UTF-8: YAML stores it as base64 (!!binary), which hides it from a scan of
+                # the text; latin-1 maps every byte, so the secret's own bytes show here.
+                yield f"{side} body (not UTF-8)", bytes(raw).decode("latin-1")
 
 
 def find_leaks(
@@ -174,8 +183,8 @@ def find_leaks(
     values to a label (default: `environment_secrets()`).
     """
     needles = _needles(environment_secrets() if secrets is None else secrets)
-    if not _scan(text, needles):
-        return []
+    # Every field is scanned even when the text shows nothing: a secret can reach the file
+    # in a form the text scan misses (JSON's \u escapes, base64 for a body that is not UTF-8).
     findings: list[LeakFinding] = []
     for index, interaction in enumerate(interactions):
         request = interaction.get("request") or {}
