@@ -447,6 +447,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
     allowed = set(allow)
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
+    real_sendto = socket.socket.sendto
     real_getaddrinfo = socket.getaddrinfo
 
     def check(address: Any) -> None:
@@ -467,6 +468,12 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
             check(address)
         return real_connect_ex(self, address)
 
+    def sendto(self: socket.socket, data: Any, *args: Any) -> int:
+        # UDP needs no connect(): sendto(data, address) or sendto(data, flags, address).
+        if self.family in (socket.AF_INET, socket.AF_INET6) and args:
+            check(args[-1])
+        return real_sendto(self, data, *args)
+
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(host, bytes):
             host = host.decode("ascii", "replace")
@@ -479,10 +486,12 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
 
     socket.socket.connect = connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+    socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = getaddrinfo
     try:
         yield
     finally:
         socket.socket.connect = real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+        socket.socket.sendto = real_sendto  # type: ignore[method-assign]
         socket.getaddrinfo = real_getaddrinfo
