@@ -38,4 +38,10 @@ def main(config: Mapping[str, Any] | None = None, port: int | None = None) -> No
 
 
 if __name__ == "__main__":
+    from demo_app.offline import has_real_credentials
+    from demo_app.offline import main as offline_main
+
+    # No provider credentials in the environment: the shop on mockkit's served fakes.
+    if not has_real_credentials():
+        raise SystemExit(offline_main())
     main()
