@@ -11,6 +11,7 @@ import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from mockkit.fake import Route, Routes
 from mockkit.http import Response
@@ -847,6 +848,24 @@ def list_charge_refunds(s: StripeState, p: dict[str, Any], id: str) -> Any:
 # Checkout sessions
 # --------------------------------------------------------------------------------------------
 
+
+def _http_url(value: Any, name: str) -> Any:
+    """An absolute http(s) URL, as Stripe requires of redirect targets (else `url_invalid`).
+
+    A `javascript:` or relative URL would otherwise end up as a link and a redirect on the
+    served payment page.
+    """
+    url = Str(5000)(value, name)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or url != url.strip():
+        raise param_error(
+            f"Not a valid URL: {name} must be an absolute http or https URL.", name, "url_invalid"
+        )
+    return url
+
+
 LINE_ITEM = Obj(
     {
         "price": STR,
@@ -885,8 +904,8 @@ LINE_ITEM = Obj(
     {
         "mode": Enum("payment", "setup", "subscription"),
         "line_items": Arr(LINE_ITEM),
-        "success_url": Str(5000),
-        "cancel_url": Str(5000),
+        "success_url": _http_url,
+        "cancel_url": _http_url,
         "customer": STR,
         "customer_email": STR,
         "customer_creation": Enum("always", "if_required"),

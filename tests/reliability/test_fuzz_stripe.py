@@ -282,3 +282,56 @@ def test_metadata_values_round_trip_or_are_refused(value: str, key: str) -> None
     else:
         assert response.status_code == 400
         assert response.json()["error"]["param"] == f"metadata[{key}]"
+
+
+HOSTILE_URLS = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "ftp://shop.example/ok",
+    "/checkout/success",
+    "shop.example/ok",
+    "//shop.example/ok",
+    "https://",
+    "http:///ok",
+    " https://shop.example/ok",
+]
+
+
+@FUZZ
+@given(
+    url=st.one_of(
+        st.sampled_from(HOSTILE_URLS),
+        nasty_text.filter(lambda t: not t.strip().lower().startswith(("http://", "https://"))),
+    ),
+    field=st.sampled_from(["success_url", "cancel_url"]),
+)
+def test_checkout_urls_must_be_http_urls_as_on_stripe(url: str, field: str) -> None:
+    """Stripe refuses a redirect URL that is not an absolute http(s) URL; so must the fake.
+
+    Otherwise the served payment page would link (and redirect) to `javascript:` URLs.
+    """
+    params = {
+        "mode": "payment",
+        "success_url": "https://shop.example/ok",
+        "cancel_url": "https://shop.example/cancel",
+        "line_items[0][price_data][currency]": "usd",
+        "line_items[0][price_data][unit_amount]": "500",
+        "line_items[0][price_data][product_data][name]": "Mug",
+        "line_items[0][quantity]": "1",
+        field: url,
+    }
+    if not url:
+        return  # an empty value unsets an optional field: not a URL to check
+    with StripeFake():
+        answer = requests.post(
+            "https://api.stripe.com/v1/checkout/sessions",
+            data=params,
+            headers={"Authorization": f"Bearer {KEY}"},
+            timeout=5,
+        )
+    assert answer.status_code == 400, (field, url, answer.text[:200])
+    error = answer.json()["error"]
+    assert error["param"] == field and error["type"] == "invalid_request_error"
