@@ -147,8 +147,9 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("which", ["stripe", "github"])
 def test_malformed_request_is_refused_cleanly_and_serving_goes_on(
-    case: str, which: str, request: pytest.FixtureRequest
+    case: str, which: str, request: pytest.FixtureRequest, tally: Tally
 ) -> None:
+    tally.add("served raw HTTP (malformed, named cases)")
     server: LoopbackServer = request.getfixturevalue(f"{which}_server")
     started = time.monotonic()
     status = status_of(exchange(server.port, CASES[case]))
