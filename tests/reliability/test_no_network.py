@@ -86,8 +86,9 @@ def test_loopback_still_works_under_the_guard(tally: Tally) -> None:
 
 
 @pytest.mark.parametrize(("host", "port"), OUTSIDE[:8], ids=[h for h, _ in OUTSIDE[:8]])
-def test_a_datagram_to_an_outside_host_is_blocked_too(host: str, port: int) -> None:
+def test_a_datagram_to_an_outside_host_is_blocked_too(host: str, port: int, tally: Tally) -> None:
     """UDP needs no connect(): a DNS query to 8.8.8.8 by hand would otherwise leave."""
+    tally.add("network guard (outside hosts and addresses)", 2)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         with pytest.raises(NetworkBlockedError):
