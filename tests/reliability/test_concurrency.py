@@ -8,6 +8,7 @@ answers and from the fake's own state and request log.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -94,6 +95,31 @@ def test_one_idempotency_key_creates_one_object(served: StripeServer, tally: Tal
     assert len(fake.payment_intents) == 1
     assert len(fake.charges) == 1  # charged once, not 32 times
     assert len(fake.events_of("payment_intent.succeeded")) == 1
+
+
+def test_one_key_with_different_params_creates_one_object(
+    served: StripeServer, tally: Tally
+) -> None:
+    """32 clients reuse one key for 32 different amounts: one wins, the rest are refused."""
+
+    def work(i: int) -> tuple[int, Any]:
+        with requests.Session() as session:
+            answer = session.post(
+                served.url + "/v1/customers",
+                data={"email": f"client{i}@example.com"},
+                headers={"Authorization": f"Bearer {KEY}", "Idempotency-Key": "shared-key"},
+                timeout=30,
+            )
+        return answer.status_code, answer.json()
+
+    results = run_together(THREADS, work)
+    tally.add(f"concurrency: one key, different params x {THREADS} clients", THREADS)
+    created = [body for status, body in results if status == 200]
+    refused = [body["error"]["type"] for status, body in results if status == 400]
+    assert len(created) == 1 and len(refused) == THREADS - 1
+    assert set(refused) == {"idempotency_error"}
+    (customer,) = served.fake.customers.values()
+    assert customer["email"] == created[0]["email"]
 
 
 def test_concurrent_refunds_never_exceed_the_charge(served: StripeServer, tally: Tally) -> None:
@@ -234,20 +260,28 @@ def _oauth_login(fake: OAuthFake, base: str) -> str:
     return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
 
 
+@pytest.mark.parametrize("transport", ["served", "in-process"])
 @pytest.mark.parametrize("fake_class", [GitHubFake, GoogleFake], ids=["github", "google"])
 def test_a_code_is_redeemed_at_most_once_under_races(
-    fake_class: type[OAuthFake], tally: Tally
+    fake_class: type[OAuthFake], transport: str, tally: Tally
 ) -> None:
     fake = fake_class().with_defaults()
     rounds = 5
-    with fake.serve() as server:
+    with contextlib.ExitStack() as stack:
+        if transport == "served":
+            base = stack.enter_context(fake.serve()).url
+            token_url = base + fake.paths["token"]
+        else:
+            stack.enter_context(fake)
+            base = fake.canonical_url("authorize")[: -len(fake.paths["authorize"])]
+            token_url = fake.canonical_url("token")
         for _ in range(rounds):
-            code = _oauth_login(fake, server.url)
+            code = _oauth_login(fake, base)
 
             def work(i: int, code: str = code) -> dict[str, Any]:
                 with requests.Session() as session:
                     answer = session.post(
-                        server.url + fake.paths["token"],
+                        token_url,
                         data={
                             "grant_type": "authorization_code",
                             "code": code,
@@ -270,4 +304,6 @@ def test_a_code_is_redeemed_at_most_once_under_races(
             # The code was replayed after it was used, so its token is revoked (RFC 6749 4.1.2).
             token = fake.provider.tokens[winners[0]["access_token"]]
             assert token.revoked
-        tally.add(f"concurrency: OAuth code races ({fake_class.__name__})", rounds * THREADS)
+        tally.add(
+            f"concurrency: OAuth code races ({fake_class.__name__}, {transport})", rounds * THREADS
+        )

@@ -520,6 +520,9 @@ def test_login_starts_a_new_session(github_shop: tuple[Flask, GitHubFake], tally
         before = client.get_cookie("session")
         response = login(client, "/login/github", fake)
         assert response.status_code == 302
+        # The new session cookie is out of reach of scripts and of cross-site POSTs.
+        set_cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie
         with client.session_transaction() as session:
             assert not (set(planted) - {"user_id", "_flashes"}) & set(session)
             assert session["user_id"] != 999_999
