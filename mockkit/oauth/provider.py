@@ -302,8 +302,14 @@ class OAuthProvider:
             if code is None:
                 raise ProviderError("invalid_grant", "The authorization code is invalid.")
             if code.used:
+                # Everything the code led to: its tokens and, through their refresh tokens,
+                # every token obtained by refreshing them (else the refresh token still works).
+                chains = {t.refresh_token for t in code.tokens if t.refresh_token}
                 for token in code.tokens:
                     token.revoked = True
+                for token in self.tokens.values():
+                    if token.refresh_token in chains:
+                        token.revoked = True
                 raise ProviderError(
                     "invalid_grant",
                     "The authorization code has already been used; "
