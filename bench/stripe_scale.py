@@ -63,7 +63,7 @@ def run(quick: bool) -> list[Row]:
     fake_cls = load_fake()
     if fake_cls is None:
         return [Row(NAME, "fake", note="skipped: mockkit.stripe.StripeFake absent")]
-    rounds, blocks = (4, 4) if quick else (15, 10)
+    rounds, blocks = (4, 2) if quick else (15, 10)
     if quick:
         inner = {"retrieve": 40, "list": 20, "create": 20}
     else:
