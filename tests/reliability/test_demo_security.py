@@ -662,3 +662,40 @@ def test_no_secret_or_token_reaches_logs_or_pages(
     for secret in secrets:
         for text in seen + logs:
             assert secret not in text, f"a secret ({secret[:6]}...) leaked in: {text[:300]}"
+
+
+@pytest.mark.parametrize("provider", ["github", "google"])
+def test_login_csrf_a_callback_from_someone_elses_login_is_refused(
+    app: Flask, provider: str
+) -> None:
+    """An attacker's own callback URL (real code, real state) opened in the victim's browser
+    must not log the victim into the attacker's account."""
+    from requests.structures import CaseInsensitiveDict
+
+    from mockkit.http import Request
+
+    fake: GitHubFake | GoogleFake = GitHubFake() if provider == "github" else GoogleFake()
+    prefix = provider.upper()
+    fake.add_client(TEST_CONFIG[f"{prefix}_CLIENT_ID"], TEST_CONFIG[f"{prefix}_CLIENT_SECRET"])
+    fake.add_default_user()
+    with fake:
+        attacker, victim = app.test_client(), app.test_client()
+        authorize = attacker.get(f"/login/{provider}").headers["Location"]
+        consent = fake.handle(
+            Request(
+                "POST",
+                authorize,
+                headers=CaseInsensitiveDict({"Content-Type": "application/x-www-form-urlencoded"}),
+                body=b"decision=allow",
+            )
+        )
+        callback = urlsplit(consent.header("Location") or "")
+        assert callback.path == f"/auth/{provider}/callback" and "code=" in callback.query
+        tokens_before = len(fake.tokens)
+        answer = victim.get(f"{callback.path}?{callback.query}")
+        assert answer.status_code == 400
+        assert 'data-code="login_state_mismatch"' in answer.get_data(as_text=True)
+        assert victim.get("/api/me").status_code == 401
+        assert len(fake.tokens) == tokens_before  # the code was never even exchanged
+        # The attacker's own browser could still finish: nothing was spent on the victim.
+        assert attacker.get(f"{callback.path}?{callback.query}").status_code == 302

@@ -208,7 +208,7 @@ def test_random_raw_requests_never_get_a_5xx_or_a_hang(
 
 
 def test_a_stalled_client_blocks_neither_other_clients_nor_shutdown() -> None:
-    """A client that announces a body and never sends it holds one thread, nothing more.
+    """50 clients that announce a body and never send it hold a thread each, nothing more.
 
     And when it gives up, the half-sent request is dropped: the fake must not create a
     customer from `email=a` when the client meant to send 500 bytes.
@@ -217,7 +217,7 @@ def test_a_stalled_client_blocks_neither_other_clients_nor_shutdown() -> None:
     with fake.serve() as server:
         baseline = threading.active_count()
         stalled = []
-        for _ in range(5):
+        for _ in range(50):
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
             sock.sendall(b"POST /v1/customers HTTP/1.1\r\nHost: x\r\n" + AUTH)
             sock.sendall(b"Content-Length: 500\r\n\r\nemail=a")  # 493 bytes never follow
