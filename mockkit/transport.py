@@ -293,10 +293,20 @@ def status_line(status: int) -> str:
     return f"{status} {_STATUS_TEXT.get(status, 'Status')}"
 
 
+#: A Host header value: a name or IPv4 address, or a bracketed IPv6 address, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9._~%!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?\Z")
+
+
 def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
     """A WSGI application that serves `handler`: the same routes as in-process."""
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST")
+        if host and not _HOST.match(host):
+            # RFC 9112 3.2: a 400. The URL is built from it, so "[" crashed urlsplit (a 500)
+            # and "a/b?c" moved the path.
+            start_response(status_line(400), [("Content-Type", "text/plain")])
+            return [b"invalid Host header\n"]
         request = request_from_environ(environ)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -236,3 +237,22 @@ def test_a_stalled_client_blocks_neither_other_clients_nor_shutdown() -> None:
         assert [c["email"] for c in fake.customers.values()] == ["after@example.com"]
         started = time.monotonic()
     assert time.monotonic() - started < 5  # stopping did not wait for anyone
+
+
+BAD_HOSTS = [b"[", b"[::1", b"a]b", b"shop.example/v1?x#y", b"x:notaport", b"a b", b"a@b", b"\xff"]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS, ids=[h.decode("latin-1") for h in BAD_HOSTS])
+@pytest.mark.parametrize("which", ["stripe", "github"])
+def test_a_host_header_that_is_not_a_host_is_a_400(
+    host: bytes, which: str, request: pytest.FixtureRequest, tally: Tally
+) -> None:
+    """RFC 9112 3.2: an invalid Host is a 400, not a crash (nor a path taken from it)."""
+    tally.add("served raw HTTP (malformed, named cases)")
+    server: LoopbackServer = request.getfixturevalue(f"{which}_server")
+    handler: Any = server.handler
+    before = len(handler.requests)
+    raw = b"GET /v1/customers HTTP/1.1\r\nHost: " + host + b"\r\n" + AUTH + b"\r\n"
+    assert status_of(exchange(server.port, raw)) == 400
+    assert len(handler.requests) == before  # the fake never saw it
+    still_serving(server)
