@@ -450,10 +450,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the Stripe, GitHub and Google fakes on 127.0.0.1",
+        # Wrapped by hand: the raw formatter keeps the epilog's examples as written.
         description=(
-            "Run mockkit's provider fakes on real HTTP servers on this machine and print "
-            "their URLs, the test API key, the OAuth client id and secret and the webhook "
-            "signing secret, then serve until Ctrl-C. Point an app (or a browser) at them "
+            "Run mockkit's provider fakes on real HTTP servers on this machine and print\n"
+            "their URLs, the test API key, the OAuth client id and secret and the webhook\n"
+            "signing secret, then serve until Ctrl-C. Point an app (or a browser) at them\n"
             "to use it with no accounts and no network."
         ),
         epilog=_EPILOG,
