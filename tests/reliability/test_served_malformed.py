@@ -185,6 +185,9 @@ raw_requests = st.builds(
             st.binary(max_size=40).map(
                 lambda b: b"X-R: " + b.replace(b"\r", b"").replace(b"\n", b"") + b"\r\n"
             ),
+            st.one_of(
+                st.sampled_from([b"[", b"]", b"/", b"?", b"#", b"@", b":x"]), st.binary()
+            ).map(lambda b: b"Host: " + b.replace(b"\r", b"").replace(b"\n", b"") + b"\r\n"),
         ),
         max_size=5,
     ).map(b"".join),
