@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 import stripe
+from werkzeug.serving import make_server
 
 from mockkit.oauth import GitHubFake, GoogleFake
 from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
@@ -307,3 +308,51 @@ def test_a_code_is_redeemed_at_most_once_under_races(
         tally.add(
             f"concurrency: OAuth code races ({fake_class.__name__}, {transport})", rounds * THREADS
         )
+
+
+def test_every_event_is_forwarded_once_under_load(served: StripeServer, tally: Tally) -> None:
+    """32 clients pay at once while the fake forwards webhooks: each event arrives once."""
+    received: list[str] = []
+    lock = threading.Lock()
+
+    def collector(environ: Any, start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        header = environ.get("HTTP_STRIPE_SIGNATURE", "")
+        event = stripe.Webhook.construct_event(body, header, served.fake.webhook_secret)
+        with lock:
+            received.append(event.id)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    sink = make_server("127.0.0.1", 0, collector, threaded=True)
+    thread = threading.Thread(target=sink.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    forwarder = served.fake.forward_webhooks(f"http://127.0.0.1:{sink.server_port}/hook")
+    try:
+
+        def work(i: int) -> str:
+            intent = _client(served).v1.payment_intents.create(
+                params={
+                    "amount": 100 + i,
+                    "currency": "usd",
+                    "payment_method": "pm_card_visa",
+                    "confirm": True,
+                    "payment_method_types": ["card"],
+                }
+            )
+            return str(intent.id)
+
+        intents = run_together(THREADS, work)
+        assert forwarder.wait(timeout=TIMEOUT)
+    finally:
+        served.fake.stop_forwarding()
+        sink.shutdown()
+        sink.server_close()
+        thread.join(timeout=5)
+    emitted = [e["id"] for e in served.fake.events]
+    tally.add(f"concurrency: webhooks forwarded while {THREADS} clients pay", len(emitted))
+    assert len(set(intents)) == THREADS
+    assert sorted(received) == sorted(emitted)  # every event, each exactly once
+    assert all(d.ok for d in forwarder.deliveries)
+    assert len(served.fake.events_of("payment_intent.succeeded")) == THREADS
