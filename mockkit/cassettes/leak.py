@@ -148,7 +148,10 @@ def _interaction_fields(interaction: Mapping[str, Any]) -> Iterable[tuple[str, s
     request = interaction.get("request") or {}
     response = interaction.get("response") or {}
     uri = str(request.get("uri", ""))
-    query = urlsplit(uri).query
+    try:
+        query = urlsplit(uri).query
+    except ValueError:  # a hand-edited URI such as "https://[": scanned whole below
+        query = ""
     for name, value in parse_qsl(query, keep_blank_values=True):
         yield f"request query parameter {name!r}", value
     yield "request URI", uri
@@ -156,7 +159,11 @@ def _interaction_fields(interaction: Mapping[str, Any]) -> Iterable[tuple[str, s
         ("request", request.get("headers")),
         ("response", response.get("headers")),
     ):
-        for name, values in (headers or {}).items():
+        if not isinstance(headers, Mapping):  # a hand-edited cassette: scan it as it is
+            if headers:
+                yield f"{side} headers", str(headers)
+            continue
+        for name, values in headers.items():
             for value in values if isinstance(values, list | tuple) else [values]:
                 yield f"{side} header {name!r}", str(value)
     for side, body in (("request", request.get("body")), ("response", response.get("body"))):

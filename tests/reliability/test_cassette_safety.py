@@ -203,3 +203,59 @@ def test_a_crash_mid_write_leaves_the_old_cassette_intact(tmp_path: Path) -> Non
         p.name for p in tmp_path.iterdir() if p.name not in ("stripe.yaml", "new.txt")
     )
     assert leftovers and all(name.startswith(".stripe.yaml.") for name in leftovers)
+
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10) | st.binary(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+sides = st.fixed_dictionaries(
+    {},
+    optional={
+        "method": junk,
+        "uri": junk,
+        "headers": junk,
+        "body": junk,
+        "status": junk,
+    },
+)
+
+
+def test_the_leak_gate_never_crashes_on_a_malformed_cassette(tally: Tally) -> None:
+    """`cassettes check` runs the gate on files people edit by hand: odd shapes are no crash."""
+
+    @settings(FUZZ, max_examples=300)
+    @given(items=st.lists(st.tuples(sides, sides), max_size=3), secret=shaped)
+    def check(items: list[tuple[dict[str, Any], dict[str, Any]]], secret: str) -> None:
+        tally.add("cassette leak gate (malformed cassettes)")
+        interactions = [{"request": req, "response": resp} for req, resp in items]
+        text = dump_cassette(interactions, {}) + f"\n# {secret}\n"
+        findings = find_leaks(text, interactions, {})
+        assert findings  # the secret in the text is still reported
+
+    check()
+
+
+def test_cassettes_check_reports_a_malformed_cassette_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        "interactions:\n"
+        "- request: {method: GET, uri: 'https://api.stripe.com/v1/x', headers: 5,"
+        " body: {string: 5}}\n"
+        "  response: {status: {code: 200}, headers: [1], body: {string: [1]}}\n"
+        "version: 1\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mockkit", "cassettes", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr[-2000:]
+    assert "odd.yaml" in done.stdout + done.stderr
