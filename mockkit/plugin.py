@@ -260,4 +260,6 @@ def mockkit_sandbox(
 
     with Sandbox(mockkit_cassette) as sandbox:
         yield sandbox
+
+
 # </cassettes:fixtures>

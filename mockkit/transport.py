@@ -378,24 +378,39 @@ class LoopbackServer:
         """The port the server listens on (chosen by the OS when 0 was asked for)."""
         if self._server is None:
             raise RuntimeError("the server is not running; use it as a context manager")
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
         """`http://127.0.0.1:PORT`, with no trailing slash."""
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> LoopbackServer:
         """Bind and start serving in a daemon thread."""
         if self._server is not None:
             return self
-        self._server = make_server(
-            self.host,
-            self.requested_port,
-            wsgi_app(self.handler),
-            threaded=True,
-            request_handler=_QuietHandler,
-        )
+        # Bind here rather than in werkzeug: on a taken port werkzeug prints to stderr and
+        # calls sys.exit(1); binding first turns that into an OSError a caller can report.
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            listener = socket.create_server((self.host, self.requested_port), family=family)
+        except OSError as exc:
+            raise OSError(
+                exc.errno,
+                f"cannot serve on {self.host}:{self.requested_port}: {exc.strerror or exc}",
+            ) from exc
+        try:
+            self._server = make_server(
+                self.host,
+                self.requested_port,
+                wsgi_app(self.handler),
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # werkzeug works on its own duplicate of the descriptor
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -280,3 +280,12 @@ def test_block_network_refuses_outside_hosts_but_allows_loopback() -> None:
         assert requests.get(f"{server.url}/items/1", timeout=5).status_code == 404
     # restored afterwards
     assert socket.getaddrinfo("127.0.0.1", 80)
+
+
+def test_a_taken_port_is_an_os_error_naming_it_not_an_exit() -> None:
+    fake = Echo()
+    with fake.serve() as first:
+        taken = first.port
+        with pytest.raises(OSError, match=f"127.0.0.1:{taken}"):
+            fake.serve(port=taken).start()
+        assert requests.get(f"{first.url}/items/1", timeout=5).status_code == 404
