@@ -223,6 +223,7 @@ def test_success_page_shows_the_order_then_the_webhook_confirms_it(app, client, 
         order_id, session_id = order.id, order.checkout_session_id
     page = client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
     assert 'data-testid="order-status">pending<' in page
+    assert '<meta http-equiv="refresh"' in page  # keeps refreshing until the webhook lands
     session = {
         "id": session_id,
         "object": "checkout.session",
@@ -236,6 +237,7 @@ def test_success_page_shows_the_order_then_the_webhook_confirms_it(app, client, 
     page = client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
     assert 'data-testid="order-status">paid<' in page
     assert "Your payment is confirmed." in page
+    assert 'http-equiv="refresh"' not in page
 
 
 def test_success_page_for_someone_elses_session_is_404(app, client, auth, rsps):
