@@ -34,3 +34,23 @@ def test_importing_mockkit_does_not_load_the_sdks_or_vcrpy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # stripe is imported by the core for its retry-sleep hook only when a fake is entered.
     assert out.stdout.strip() == "[]"
+
+
+def test_every_plugin_fixture_has_a_docstring_and_a_readme_row() -> None:
+    import inspect
+    from pathlib import Path
+
+    import mockkit.plugin as plugin
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    fixtures = [
+        name
+        for name, obj in vars(plugin).items()
+        if name.startswith("mockkit_") and type(obj).__name__ == "FixtureFunctionDefinition"
+    ]
+    assert len(fixtures) >= 10, fixtures
+    for name in fixtures:
+        func = getattr(plugin, name)
+        doc = inspect.getdoc(func.__wrapped__)
+        assert doc, f"fixture {name} has no docstring"
+        assert f"`{name}`" in readme, f"fixture {name} is missing from the README"
