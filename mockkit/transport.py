@@ -477,6 +477,8 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
 
     def check(address: Any) -> None:
         host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, bytes | bytearray):  # CPython takes (b"203.0.113.7", 443) too
+            host = bytes(host).decode("ascii", "replace")
         if not _is_loopback(host) and host not in allowed:
             raise NetworkBlockedError(
                 f"mockkit blocked a network connection to {address!r}: tests run offline. "

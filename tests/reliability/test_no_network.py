@@ -104,3 +104,21 @@ def test_a_datagram_to_loopback_still_goes() -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
             client.sendto(b"ping", server.getsockname())
         assert server.recvfrom(16)[0] == b"ping"
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray])
+def test_a_host_given_as_bytes_is_checked_too(kind: type) -> None:
+    """CPython takes b"203.0.113.7" as a host; the guard must read it the same way."""
+    host = kind(b"203.0.113.7")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        with pytest.raises(NetworkBlockedError):
+            sock.connect((host, 443))
+        with pytest.raises(NetworkBlockedError):
+            sock.connect_ex((host, 443))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with pytest.raises(NetworkBlockedError):
+            sock.sendto(b"\x00", (host, 9))
+    if kind is bytes:  # getaddrinfo takes str or bytes only
+        with pytest.raises(NetworkBlockedError):
+            socket.getaddrinfo(b"api.stripe.com", 443)
