@@ -121,6 +121,15 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> CassetteDat
             raise CassetteFormatError(
                 f"{source}: interaction #{index} lacks a request/response mapping"
             )
+        status = item["response"].get("status")
+        code = status.get("code", 200) if isinstance(status, dict) else status
+        if status is not None and not (
+            isinstance(code, int | str) and not isinstance(code, bool) and _is_status(code)
+        ):
+            # Replay would otherwise fail with a bare ValueError on the first request.
+            raise CassetteFormatError(
+                f"{source}: interaction #{index} has status {code!r}, not an HTTP status code"
+            )
     metadata = data.get("metadata") or {}
     return CassetteData(
         interactions=interactions,
@@ -128,6 +137,11 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> CassetteDat
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
     )
+
+
+def _is_status(code: int | str) -> bool:
+    text = str(code)
+    return len(text) == 3 and text.isascii() and text.isdigit() and 100 <= int(text) <= 599
 
 
 def load_cassette(path: str | os.PathLike[str]) -> CassetteData:

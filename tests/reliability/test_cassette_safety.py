@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -259,3 +260,37 @@ def test_cassettes_check_reports_a_malformed_cassette_without_a_traceback(
     )
     assert "Traceback" not in done.stderr + done.stdout, done.stderr[-2000:]
     assert "odd.yaml" in done.stdout + done.stderr
+
+
+BAD_STATUSES = ["x", "'200 OK'", "99", "1000", "null", "[200]", "true"]
+
+
+@pytest.mark.parametrize("status", BAD_STATUSES)
+def test_a_hand_edited_status_is_a_format_error_not_a_crash_in_replay(
+    status: str, tmp_path: Path
+) -> None:
+    """`cassettes check` must fail such a file, and replay must say what is wrong with it,
+    instead of passing the check and raising ValueError from the first replayed request."""
+    from mockkit.cassettes import CassetteFormatError, use
+
+    path = tmp_path / "edited.yaml"
+    code = f"{{code: {status}, message: OK}}" if not status.startswith("{") else status
+    path.write_text(
+        "interactions:\n"
+        "- request: {method: GET, uri: 'https://api.stripe.com/v1/customers', body: null,"
+        " headers: {}}\n"
+        f"  response: {{status: {code}, headers: {{}}, body: {{string: '{{}}'}}}}\n"
+        "version: 1\n"
+    )
+    with pytest.raises(CassetteFormatError, match="#0"):
+        load_cassette(path)
+    with pytest.raises(CassetteFormatError), use(path):
+        pass
+    done = subprocess.run(
+        [sys.executable, "-m", "mockkit", "cassettes", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stdout + done.stderr
