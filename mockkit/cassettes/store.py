@@ -130,6 +130,17 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> CassetteDat
             raise CassetteFormatError(
                 f"{source}: interaction #{index} has status {code!r}, not an HTTP status code"
             )
+        for side in ("request", "response"):
+            part = item[side]
+            body = part.get("body")
+            text = body.get("string") if isinstance(body, dict) else body
+            if not isinstance(part.get("headers") or {}, dict) or not isinstance(
+                text, str | bytes | type(None)
+            ):
+                raise CassetteFormatError(
+                    f"{source}: interaction #{index} has {side} headers that are not a mapping "
+                    "or a body that is not text"
+                )
     metadata = data.get("metadata") or {}
     return CassetteData(
         interactions=interactions,

@@ -263,9 +263,10 @@ def test_cassettes_check_reports_a_malformed_cassette_without_a_traceback(
 
 
 BAD_STATUSES = ["x", "'200 OK'", "99", "1000", "null", "[200]", "true"]
+BAD_PARTS = ["headers: [1]", "body: {string: [1]}", "body: 5"]
 
 
-@pytest.mark.parametrize("status", BAD_STATUSES)
+@pytest.mark.parametrize("status", BAD_STATUSES + BAD_PARTS)
 def test_a_hand_edited_status_is_a_format_error_not_a_crash_in_replay(
     status: str, tmp_path: Path
 ) -> None:
@@ -274,12 +275,18 @@ def test_a_hand_edited_status_is_a_format_error_not_a_crash_in_replay(
     from mockkit.cassettes import CassetteFormatError, use
 
     path = tmp_path / "edited.yaml"
-    code = f"{{code: {status}, message: OK}}" if not status.startswith("{") else status
+    parts = {"status": "{code: 200}", "headers": "{}", "body": "{string: '{}'}"}
+    if status in BAD_PARTS:
+        name, _, value = status.partition(": ")
+        parts[name] = value
+    else:
+        parts["status"] = f"{{code: {status}, message: OK}}"
+    response = ", ".join(f"{k}: {v}" for k, v in parts.items())
     path.write_text(
         "interactions:\n"
         "- request: {method: GET, uri: 'https://api.stripe.com/v1/customers', body: null,"
         " headers: {}}\n"
-        f"  response: {{status: {code}, headers: {{}}, body: {{string: '{{}}'}}}}\n"
+        f"  response: {{{response}}}\n"
         "version: 1\n"
     )
     with pytest.raises(CassetteFormatError, match="#0"):
