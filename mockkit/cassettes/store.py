@@ -133,9 +133,9 @@ def parse_cassette(text: str | bytes, source: str = "<cassette>") -> CassetteDat
         for side in ("request", "response"):
             part = item[side]
             body = part.get("body")
-            text = body.get("string") if isinstance(body, dict) else body
+            content = body.get("string") if isinstance(body, dict) else body
             if not isinstance(part.get("headers") or {}, dict) or not isinstance(
-                text, str | bytes | type(None)
+                content, str | bytes | type(None)
             ):
                 raise CassetteFormatError(
                     f"{source}: interaction #{index} has {side} headers that are not a mapping "
