@@ -1,9 +1,8 @@
 """Shared settings for the reliability tests: fuzz budgets, example counts, network guard.
 
-Every fuzz test records how many examples it tried on which surface (`tally`); the counts
-travel from xdist workers to the controller in the reports' `user_properties`, and
-`pytest_terminal_summary` prints them, so a CI log shows what was tried, not only that
-nothing failed.
+Every fuzz test records how many examples it tried on which surface (`tally`); the hooks of
+`summary.py` add the counts up and print them at the end of the run, so a CI log shows what
+was tried, not only that nothing failed.
 """
 
 from __future__ import annotations
@@ -15,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from mockkit.transport import block_network
-
-_PROPERTY = "mockkit-reliability"
+from tests.reliability.summary import PROPERTY
+from tests.reliability.summary import pytest_runtest_logreport as pytest_runtest_logreport
+from tests.reliability.summary import pytest_terminal_summary as pytest_terminal_summary
 
 #: Settings for the fuzz tests: fixed seed (a failure reproduces), no deadline (the machine is
 #: shared and noisy), fixtures reused across examples on purpose (one fake, growing state).
@@ -54,7 +54,7 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     counter = Tally()
     yield counter
     for surface, n in counter.counts.items():
-        request.node.user_properties.append((_PROPERTY, (surface, n)))
+        request.node.user_properties.append((PROPERTY, (surface, n)))
 
 
 @pytest.fixture(autouse=True)
@@ -62,26 +62,3 @@ def _offline() -> Iterator[None]:
     """Every reliability test runs with outbound sockets blocked except loopback."""
     with block_network():
         yield
-
-
-_totals: collections.Counter[str] = collections.Counter()
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect example counts (in the controller too, under xdist) from teardown reports."""
-    if report.when != "teardown":
-        return
-    for name, value in report.user_properties:
-        if name == _PROPERTY:
-            surface, n = value
-            _totals[str(surface)] += int(n)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print how many examples each surface was tried with."""
-    if not _totals:
-        return
-    terminalreporter.section("reliability: examples tried")
-    for surface, n in sorted(_totals.items()):
-        terminalreporter.write_line(f"reliability: {n} examples tried on {surface}")
-    terminalreporter.write_line(f"reliability: {sum(_totals.values())} examples in all")
