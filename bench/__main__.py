@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import time
 import traceback
 from datetime import UTC, datetime
@@ -43,7 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
     )
+    parser.add_argument(
+        "--show",
+        type=Path,
+        metavar="PATH",
+        help="print the table of a results file written earlier, without running anything",
+    )
     args = parser.parse_args(argv)
+    if args.show is not None:
+        return show(args.show)
 
     info = report.machine()
     load_start = report.load_average()
@@ -71,11 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.perf_counter() - t0
     load_end = report.load_average()
+    load = {"start": load_start, "end": load_end}
     print()
-    print(
-        f"mockkit benchmarks, {mode} mode, {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s; "
-        f"load average {load_start} at start, {load_end} at end"
-    )
+    print(report.heading(mode, f"{started:%Y-%m-%d %H:%M}", elapsed, load))
     print(report.table(groups))
     report.write_json(
         args.json,
@@ -84,12 +91,30 @@ def main(argv: list[str] | None = None) -> int:
             "started": started.isoformat(),
             "elapsed_s": elapsed,
             "machine": info,
-            "load_average": {"start": load_start, "end": load_end},
+            "load_average": load,
             "results": results,
         },
     )
     print(f"\nresults written to {args.json}")
     return 1 if failed else 0
+
+
+def show(path: Path) -> int:
+    """Print the machine line and table of a saved results file."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    titles = {name: importlib.import_module(f"bench.{name}").TITLE for name in BENCHMARKS}
+    started = datetime.fromisoformat(payload["started"])
+    print(f"machine: {report.machine_line(payload['machine'])}")
+    print(
+        report.heading(
+            payload["mode"],
+            f"{started:%Y-%m-%d %H:%M}",
+            payload["elapsed_s"],
+            payload["load_average"],
+        )
+    )
+    print(report.table(report.groups_from_json(payload, titles)))
+    return 0
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def table(groups: Sequence[tuple[str, Sequence[Row]]]) -> str:
     body: list[tuple[str | None, list[str]]] = []
     for title, rows in groups:
         body.append((title, []))
-        body.extend((None, _cells(row)) for row in rows)
+        for row in rows:
+            cells = _cells(row)
+            body.append((None, ["  " + cells[0], *cells[1:]]))
     widths = [len(h) for h in HEADERS]
     for _, cells in body:
         for i, cell in enumerate(cells):
@@ -81,7 +83,7 @@ def table(groups: Sequence[tuple[str, Sequence[Row]]]) -> str:
 
     out = [line(HEADERS), "  ".join("-" * w for w in widths)]
     for title, cells in body:
-        out.append(title if title is not None else line(["  " + cells[0], *cells[1:]]))
+        out.append(title if title is not None else line(cells))
     return "\n".join(out)
 
 
@@ -125,6 +127,35 @@ def machine_line(info: dict[str, Any]) -> str:
         f"{info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}, "
         f"{info['platform']}; {pkgs}"
     )
+
+
+def heading(mode: str, started: str, elapsed: float, load: dict[str, str]) -> str:
+    """The line above the table: mode, start time, duration and how busy the machine was."""
+    return (
+        f"mockkit benchmarks, {mode} mode, {started} UTC, {elapsed:.0f} s; "
+        f"load average {load['start']} at start, {load['end']} at end"
+    )
+
+
+def groups_from_json(
+    payload: dict[str, Any], titles: dict[str, str]
+) -> list[tuple[str, list[Row]]]:
+    """Rebuild the table's groups from a results file written by `write_json`."""
+    groups: dict[str, list[Row]] = {}
+    for item in payload["results"]:
+        row = Row(
+            item["benchmark"],
+            item["case"],
+            item["samples_ns"],
+            item["ratio_to"],
+            item["ratio_samples"],
+            item.get("ratio_label", "x"),
+            item["budget"],
+            item["met"],
+            item["note"],
+        )
+        groups.setdefault(row.benchmark, []).append(row)
+    return [(titles.get(name, name), rows) for name, rows in groups.items()]
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -181,6 +181,7 @@ class Row:
             "ratio_to": self.ratio_to,
             "ratio": ratio.as_dict() if ratio else None,
             "ratio_samples": self.ratio_samples,
+            "ratio_label": self.ratio_label,
             "budget": self.budget,
             "met": self.met,
             "note": self.note,
