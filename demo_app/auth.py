@@ -127,6 +127,10 @@ def is_safe_next(target: object) -> bool:
     """Whether `target` is a path on this site (no scheme, no host, no `//` or `\\` tricks)."""
     if not isinstance(target, str) or not target.startswith("/"):
         return False
+    if len(target) > 1024:
+        # Kept in the session cookie during the login: browsers drop a cookie over 4 KB, and
+        # the login's state with it (a crafted long link would make the login fail).
+        return False
     if target.startswith("//") or "\\" in target:
         return False
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):

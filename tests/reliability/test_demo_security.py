@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from tests.conftest import TEST_CONFIG, AuthActions
 from tests.reliability.conftest import FUZZ, Tally
 
 WEBHOOK_SECRET = TEST_CONFIG["STRIPE_WEBHOOK_SECRET"]
+ALNUM_PATH = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -699,3 +701,28 @@ def test_login_csrf_a_callback_from_someone_elses_login_is_refused(
         assert len(fake.tokens) == tokens_before  # the code was never even exchanged
         # The attacker's own browser could still finish: nothing was spent on the victim.
         assert attacker.get(f"{callback.path}?{callback.query}").status_code == 302
+
+
+def test_a_very_long_next_never_breaks_the_login(
+    github_shop: tuple[Flask, GitHubFake], tally: Tally
+) -> None:
+    """Browsers drop a cookie over 4 KB, and with it the login's state: a long `next` (a
+    crafted link) must not push the session cookie over that limit."""
+    app, fake = github_shop
+
+    @settings(FUZZ, max_examples=20)
+    @given(target=st.text(alphabet=ALNUM_PATH, min_size=3000, max_size=9000).map(lambda t: "/" + t))
+    def check(target: str) -> None:
+        tally.add("demo: very long next")
+        client = app.test_client()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Flask warns when a cookie is too large
+            start = client.get("/login/github?" + _query(next=target))
+            response = login(client, "/login/github?" + _query(next=target), fake)
+        for answer in (start, response):
+            cookie = answer.headers.get("Set-Cookie", "")
+            assert len(cookie.split(";")[0]) <= 4093, len(cookie)
+        assert response.status_code == 302
+        assert client.get("/api/me").status_code == 200
+
+    check()
