@@ -1104,7 +1104,9 @@ class StripeState:
                 "release the authorization instead.",
                 param="charge",
             )
-        remaining = charge["amount_captured"] - charge["amount_refunded"]
+        # A partial capture reports the released rest as refunded already (see capture), so
+        # what can still be refunded is the amount less everything refunded or released.
+        remaining = charge["amount"] - charge["amount_refunded"]
         if charge["refunded"] or remaining <= 0:
             raise invalid_request(
                 f"Charge {charge['id']} has already been refunded.",

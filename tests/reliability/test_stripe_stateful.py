@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -119,3 +119,54 @@ def test_random_sdk_sequences_match_the_model(tally: Tally) -> None:
     machine().runTest()
     assert STEPS["n"] - before > 500  # the machine really ran that many calls
     tally.add("stripe state machine (SDK calls in random sequences)", STEPS["n"] - before)
+
+
+def test_after_a_partial_capture_everything_captured_can_be_refunded(tally: Tally) -> None:
+    """Capture C of A, then refund in parts: exactly C can be refunded, never more or less.
+
+    Stripe reports the released A - C as refunded on the charge, so the refundable rest is
+    `amount - amount_refunded`, not `amount_captured - amount_refunded`.
+    """
+    client = stripe.StripeClient(
+        KEY, base_addresses={"api": "https://api.stripe.com"}, max_network_retries=0
+    )
+
+    @settings(FUZZ, max_examples=60)
+    @given(
+        amount=st.integers(100, 10_000),
+        share=st.floats(0.01, 1.0),
+        parts=st.lists(st.integers(1, 5_000), max_size=6),
+    )
+    def check(amount: int, share: float, parts: list[int]) -> None:
+        tally.add("stripe partial capture then refunds")
+        captured = max(1, int(amount * share))
+        with StripeFake() as fake:
+            intent = client.v1.payment_intents.create(
+                params={
+                    "amount": amount,
+                    "currency": "usd",
+                    "capture_method": "manual",
+                    "payment_method": "pm_card_visa",
+                    "confirm": True,
+                    "payment_method_types": ["card"],
+                }
+            )
+            client.v1.payment_intents.capture(intent.id, params={"amount_to_capture": captured})
+            refunded = 0
+            for part in parts:
+                try:
+                    client.v1.refunds.create(params={"payment_intent": intent.id, "amount": part})
+                except stripe.InvalidRequestError:
+                    assert refunded + part > captured
+                    continue
+                refunded += part
+                assert refunded <= captured
+            if refunded < captured:  # a full refund takes exactly what is left
+                rest = client.v1.refunds.create(params={"payment_intent": intent.id})
+                assert rest.amount == captured - refunded
+            charge = fake.charges[str(intent.latest_charge)]
+            assert charge["amount_refunded"] == amount  # released + refunded
+            assert charge["refunded"] is True
+            assert sum(r["amount"] for r in fake.refunds.values()) == captured
+
+    check()
