@@ -356,3 +356,41 @@ def test_every_event_is_forwarded_once_under_load(served: StripeServer, tally: T
     assert sorted(received) == sorted(emitted)  # every event, each exactly once
     assert all(d.ok for d in forwarder.deliveries)
     assert len(served.fake.events_of("payment_intent.succeeded")) == THREADS
+
+
+def test_a_checkout_page_paid_from_many_tabs_charges_once(
+    served: StripeServer, tally: Tally
+) -> None:
+    """16 browser tabs press Pay on one hosted Checkout page at once: one payment."""
+    session = _client(served).v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 1500,
+                        "product_data": {"name": "Mug"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+        }
+    )
+    assert session.url and session.url.startswith(served.url)
+
+    def work(i: int) -> int:
+        with requests.Session() as tab:
+            answer = tab.post(
+                str(session.url), data={"card": "pm_card_visa"}, allow_redirects=False, timeout=30
+            )
+        return answer.status_code
+
+    statuses = run_together(16, work)
+    tally.add("concurrency: one Checkout page paid from 16 tabs", 16)
+    assert statuses.count(303) >= 1 and set(statuses) <= {200, 303}  # paid, or "already paid"
+    fake = served.fake
+    assert len(fake.events_of("checkout.session.completed")) == 1
+    assert len(fake.charges) == 1
+    assert fake.checkout_sessions[session.id]["status"] == "complete"
