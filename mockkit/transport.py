@@ -333,7 +333,10 @@ def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Ite
         except TransportFault as fault:
             return fault.serve(environ, start_response)
         headers = [
-            (k, v)
+            # HTTP header values are latin-1 on the wire; a value from the client's own input
+            # (e.g. a scope echoed in X-OAuth-Scopes) outside it made werkzeug fail mid-write
+            # and leave the client waiting forever.
+            (k, v.encode("latin-1", "replace").decode("latin-1"))
             for k, v in response.headers
             if k.lower() not in ("content-length", "transfer-encoding", "connection")
         ]

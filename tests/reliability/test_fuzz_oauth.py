@@ -257,3 +257,46 @@ def test_served_every_answer_is_oauth_shaped(name: str, tally: Tally) -> None:
         # Still serving: the discovery document (or GitHub's 401) answers a plain request.
         after = requests.get(server.url + sorted(fake.paths.values())[0], timeout=5)
         assert after.status_code < 500
+
+
+@pytest.mark.parametrize("name", sorted(FAKES))
+def test_any_granted_scope_is_answered_on_every_transport(name: str, tally: Tally) -> None:
+    """Whatever scope a client asked for (any Unicode), the API answers for the token: the
+    served fake must not choke writing it into a header (a hang, for the client)."""
+    fake = FAKES[name]().with_defaults()
+    api = "user" if name == "github" else "userinfo"
+    with fake.serve() as server:
+
+        @settings(FUZZ, max_examples=40)
+        @given(extra=st.text(min_size=1, max_size=12).filter(lambda t: t.strip() != ""))
+        def check(extra: str) -> None:
+            tally.add(f"{type(fake).__name__} served: any scope, then the API")
+            query = {
+                "response_type": "code",
+                "client_id": DEFAULT_CLIENT_ID,
+                "redirect_uri": REDIRECT,
+                "scope": f"openid email user:email {extra}",
+                "nonce": "n",
+            }
+            page = requests.post(
+                server.url + fake.paths["authorize"] + "?" + urlencode(query),
+                data={"decision": "allow"},
+                allow_redirects=False,
+                timeout=5,
+            )
+            code = parse_qs(urlsplit(page.headers["Location"]).query)["code"][0]
+            issued = requests.post(
+                server.url + fake.paths["token"],
+                data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+                auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+                headers={"Accept": "application/json"},
+                timeout=5,
+            ).json()
+            answer = requests.get(
+                server.url + fake.paths[api],
+                headers={"Authorization": f"Bearer {issued['access_token']}"},
+                timeout=5,
+            )
+            assert answer.status_code == 200, answer.text[:200]
+
+        check()
