@@ -14,6 +14,7 @@ import requests
 import stripe
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 
@@ -105,6 +106,11 @@ def is_timeout(exc: BaseException) -> bool:
     return "Timeout" in str(exc)
 
 
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing a write for now (SQLite's "database is locked")."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig or exc).lower()
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer every error in the shop's shape: JSON under `/api`, a page elsewhere."""
 
@@ -135,6 +141,16 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             return response[0], response[1], {"Allow": ", ".join(exc.valid_methods)}
         return response
+
+    @app.errorhandler(OperationalError)
+    def _database_error(exc: OperationalError) -> Any:
+        if not is_database_busy(exc):
+            return _unexpected(exc)
+        # Another request holds the write lock: nothing was written, trying again will work.
+        body, status = error_response(
+            ShopError(503, "database_busy", "The shop is busy; please try again in a moment.")
+        )
+        return body, status, {"Retry-After": "1"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response | str, int]:

@@ -9,17 +9,19 @@ an old `payment_failed` arriving after `succeeded` cannot un-pay an order.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 import stripe
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
 
 from demo_app.db import db
-from demo_app.errors import ShopError
+from demo_app.errors import ShopError, is_database_busy
 from demo_app.models import Order, StripeEvent
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -163,6 +165,27 @@ def stripe_webhook() -> tuple[Response, int]:
         raise ShopError(400, "invalid_payload", "The event has no id, type or object.")
     del event
 
+    # SQLite refuses at once (no busy wait) a transaction that read and then tries to write
+    # while another delivery of the same moment holds the write lock. Applying an event is
+    # all-or-nothing, so roll back and try again; past a few tries the error handler answers
+    # 503 and Stripe redelivers.
+    for attempt in range(1, WEBHOOK_DB_ATTEMPTS + 1):
+        try:
+            return _apply_event(event_id, event_type, obj)
+        except OperationalError as exc:
+            db.session.rollback()
+            if not is_database_busy(exc) or attempt == WEBHOOK_DB_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: How often one delivery tries to apply its event when the database is busy.
+WEBHOOK_DB_ATTEMPTS = 8
+
+
+def _apply_event(event_id: str, event_type: str, obj: dict[str, Any]) -> tuple[Response, int]:
+    """Record the event and apply it to its order, once; a duplicate is a no-op."""
     if db.session.get(StripeEvent, event_id) is not None:
         return jsonify({"received": True, "duplicate": True}), 200
 
