@@ -55,7 +55,8 @@ def test_a_database_locked_for_good_is_a_503_with_retry_after(app, client, monke
 
 def test_another_database_error_is_a_plain_500_message_without_details(app, client, monkeypatch):
     def broken(*args):
-        raise OperationalError("SELECT secret_column", {}, sqlite3.OperationalError("no such table"))
+        cause = sqlite3.OperationalError("no such table")
+        raise OperationalError("SELECT secret_column", {}, cause)
 
     monkeypatch.setattr(webhooks, "_apply_event", broken)
     reply = signed_webhook(client, make_event("customer.created", {"id": "cus_3"}))
