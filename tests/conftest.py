@@ -30,6 +30,23 @@ from demo_app import create_app
 from demo_app.cli import seed_products
 from demo_app.db import db
 from demo_app.models import User
+from mockkit.transport import block_network
+
+# The reliability tests' example counts, printed at the end of every run: under xdist the
+# controller loads only this conftest, so their hooks are registered here.
+pytest_plugins = ["tests.reliability.summary"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_session() -> Iterator[None]:
+    """The whole suite runs offline: connections, datagrams and DNS beyond loopback fail at once.
+
+    Session-wide, so fixtures of every scope are covered too. Tests that start a subprocess
+    (serve, the offline demo) or a browser run those in processes of their own.
+    """
+    with block_network():
+        yield
+
 
 #: Configuration every test app starts from: fake credentials, no retries (so a provider
 #: failure costs no sleeps), CSRF off (the CSRF tests switch it back on).
