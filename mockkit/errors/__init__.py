@@ -67,6 +67,7 @@ __all__ = [
     "dns_failure",
     "empty_body",
     "malformed_json",
+    "oauth",
     "overlay",
     "rate_limited",
     "read_timeout",
@@ -74,6 +75,7 @@ __all__ = [
     "server_error",
     "slow",
     "ssl_error",
+    "stripe",
     "table",
     "truncated_body",
 ]
@@ -1147,3 +1149,9 @@ def table() -> str:
             f"{_code(o.requests)} | {_code(o.authlib)} | {o.served} |"
         )
     return "\n".join(rows) + "\n"
+
+
+# The provider vocabularies, importable as attributes too (`mockkit.errors.stripe.card_declined()`
+# after a plain `import mockkit.errors`). Imported last: both build on the classes above. Inside
+# this module the Stripe SDK is only ever imported locally, so this `stripe` name shadows nothing.
+from mockkit.errors import oauth, stripe  # noqa: E402

@@ -54,3 +54,12 @@ def test_every_plugin_fixture_has_a_docstring_and_a_readme_row() -> None:
         doc = inspect.getdoc(func.__wrapped__)
         assert doc, f"fixture {name} has no docstring"
         assert f"`{name}`" in readme, f"fixture {name} is missing from the README"
+
+
+def test_provider_fault_vocabularies_are_attributes_of_mockkit_errors() -> None:
+    code = (
+        "import mockkit.errors as e; "
+        "print(e.stripe.card_declined().__class__.__name__, e.oauth.access_denied() is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["HTTPFault", "True"]
