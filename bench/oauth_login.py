@@ -27,6 +27,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, session, url_for
 
 from bench.timing import Row, Side, interleave, ratios
+from mockkit.oauth import objects
 
 NAME = "oauth_login"
 TITLE = "4. OAuth login (GitHub, authlib + Flask test client)"
@@ -75,61 +76,15 @@ def create_app() -> Flask:
 
 
 def github_user() -> dict[str, Any]:
-    """GitHub's `GET /user` for a private user, as the REST API documents it."""
-    api = "https://api.github.com"
-    login = "octocat"
-    return {
-        "login": login,
-        "id": 583231,
-        "node_id": "MDQ6VXNlcjU4MzIzMQ==",
-        "avatar_url": "https://avatars.githubusercontent.com/u/583231?v=4",
-        "gravatar_id": "",
-        "url": f"{api}/users/{login}",
-        "html_url": f"https://github.com/{login}",
-        "followers_url": f"{api}/users/{login}/followers",
-        "following_url": f"{api}/users/{login}/following{{/other_user}}",
-        "gists_url": f"{api}/users/{login}/gists{{/gist_id}}",
-        "starred_url": f"{api}/users/{login}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{api}/users/{login}/subscriptions",
-        "organizations_url": f"{api}/users/{login}/orgs",
-        "repos_url": f"{api}/users/{login}/repos",
-        "events_url": f"{api}/users/{login}/events{{/privacy}}",
-        "received_events_url": f"{api}/users/{login}/received_events",
-        "type": "User",
-        "user_view_type": "public",
-        "site_admin": False,
-        "name": "The Octocat",
-        "company": "@github",
-        "blog": "https://github.blog",
-        "location": "San Francisco",
-        "email": None,
-        "hireable": None,
-        "bio": None,
-        "twitter_username": None,
-        "public_repos": 8,
-        "public_gists": 8,
-        "followers": 9999,
-        "following": 9,
-        "created_at": "2011-01-25T18:44:36Z",
-        "updated_at": "2024-11-22T14:27:19Z",
-    }
+    """GitHub's `GET /user` for a user whose email is private (the fakes' own factory)."""
+    return objects.github_user(login="octocat", id=583231, email=None)
 
 
 def github_emails() -> list[dict[str, Any]]:
-    return [
-        {
-            "email": "octocat@github.com",
-            "primary": True,
-            "verified": True,
-            "visibility": "private",
-        },
-        {
-            "email": "583231+octocat@users.noreply.github.com",
-            "primary": False,
-            "verified": True,
-            "visibility": None,
-        },
-    ]
+    """GitHub's `GET /user/emails` for that user: a private primary and a noreply address."""
+    return objects.github_emails(
+        "octocat@github.com", private=True, extra=["583231+octocat@users.noreply.github.com"]
+    )
 
 
 def _stubbed_login(app: Flask) -> Callable[[], Any]:
