@@ -15,7 +15,7 @@ from typing import Any
 from mockkit.http import Request
 from mockkit.oauth.objects import google_token_response
 from mockkit.oauth.oidc import OIDCProviderFake, OIDCUser
-from mockkit.oauth.provider import AuthorizationCode, OAuthClient, Token
+from mockkit.oauth.provider import AuthorizationCode
 
 __all__ = ["GOOGLE_DISCOVERY_URL", "GOOGLE_ISSUER", "GoogleFake"]
 
@@ -98,17 +98,6 @@ class GoogleFake(OIDCProviderFake):
         """Google gives a refresh token only for `access_type=offline`."""
         return code.extra.get("access_type") == "offline"
 
-    def token_response(
-        self, request: Request, token: Token, client: OAuthClient, refreshed: bool = False
-    ) -> dict[str, Any]:
-        """Google's token JSON (`ya29.` token, scopes as URLs, `id_token` for `openid`)."""
-        id_token = None
-        if "openid" in token.scope.split():
-            id_token = self.id_token(request, token, client)
-        return google_token_response(
-            access_token=token.access_token,
-            scope=token.scope,
-            id_token=id_token,
-            refresh_token=token.refresh_token if not refreshed else None,
-            expires_in=self.provider.access_token_ttl or 3599,
-        )
+    def token_json(self, **fields: Any) -> dict[str, Any]:
+        """Google's token JSON: a `ya29.` token and scopes spelled as Google grants them."""
+        return google_token_response(**fields)

@@ -418,13 +418,17 @@ class OIDCProviderFake(OAuthFake):
         id_token = None
         if "openid" in token.scope.split():
             id_token = self.id_token(request, token, client)
-        return oauth_token_response(
+        return self.token_json(
             access_token=token.access_token,
             scope=token.scope,
             expires_in=self.provider.access_token_ttl or 3600,
             refresh_token=token.refresh_token if not refreshed else None,
             id_token=id_token,
         )
+
+    def token_json(self, **fields: Any) -> dict[str, Any]:
+        """Spell the token response (presets such as Google's override only this)."""
+        return oauth_token_response(**fields)
 
 
 def _corrupt_signature(token: str) -> str:
