@@ -3,6 +3,7 @@
 #   bash dev.sh demo    start the demo shop, offline, on mockkit's own served fakes
 #   bash dev.sh test    run the whole test suite (browser tests need Debian's chromium)
 #   bash dev.sh lint    ruff check, ruff format --check and mypy (strict for mockkit/)
+#   bash dev.sh docs    build the documentation site into site/ (warnings are errors)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -41,8 +42,13 @@ case "$cmd" in
     .venv/bin/ruff format --check .
     .venv/bin/mypy
     ;;
+  docs)
+    setup
+    # Material for MkDocs prints a notice about its successor on every build; it is not ours.
+    NO_MKDOCS_2_WARNING=1 exec .venv/bin/mkdocs build --strict "$@"
+    ;;
   *)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     [ "$cmd" = help ] || exit 2
     ;;
 esac

@@ -1,4 +1,4 @@
-"""The README's factory table is the one the code computes (and the tests verify)."""
+"""The docs' factory table is the one the code computes (and the tests verify)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ from pathlib import Path
 
 from mockkit import errors
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+FAULTS = Path(__file__).resolve().parents[2] / "docs" / "faults.md"
 
 
-def test_readme_table_matches_what_the_sdks_do() -> None:
-    section = README.read_text(encoding="utf-8").split("<!-- section:errors -->")[1]
-    section = section.split("<!-- /section:errors -->")[0]
+def test_docs_table_matches_what_the_sdks_do() -> None:
+    section = FAULTS.read_text(encoding="utf-8")
     assert errors.table() in section, (
-        "README's error table is stale: paste `python -c 'from mockkit.errors import table; "
-        "print(table())'` into the errors section"
+        "docs/faults.md's error table is stale: paste `python -c 'from mockkit.errors import "
+        "table; print(table())'` into it"
     )
 
 
@@ -26,18 +25,18 @@ def test_every_public_factory_has_a_docstring_naming_what_stripe_raises() -> Non
         assert "stripe" in doc and "attempt" in doc, name
 
 
-def _readme_example() -> dict[str, object]:
-    text = README.read_text(encoding="utf-8").split("<!-- section:errors -->")[1]
+def _docs_example() -> dict[str, object]:
+    text = FAULTS.read_text(encoding="utf-8")
     code = text.split("```python\n")[1].split("```")[0]
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/faults.md", "exec"), namespace)
     return namespace
 
 
-def test_readme_example_retries(mockkit_stripe: object) -> None:
-    _readme_example()["test_two_timeouts_then_success"](mockkit_stripe)  # type: ignore[operator]
+def test_docs_example_retries(mockkit_stripe: object) -> None:
+    _docs_example()["test_two_timeouts_then_success"](mockkit_stripe)  # type: ignore[operator]
 
 
-def test_readme_example_decline(mockkit_responses: object, mockkit_stripe_config: object) -> None:
-    example = _readme_example()["test_declined_card"]
+def test_docs_example_decline(mockkit_responses: object, mockkit_stripe_config: object) -> None:
+    example = _docs_example()["test_declined_card"]
     example(mockkit_responses, mockkit_stripe_config)  # type: ignore[operator]
