@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from types import ModuleType, TracebackType
 from typing import Any
 
-from mockkit.errors import SDK, Fault
+from mockkit.errors import SDK, Fault, clients
 
 __all__ = [
     "Clock",
@@ -233,8 +233,8 @@ def _sdk_for(target: str, fault: Fault, sdk: SDK | None) -> SDK:
     if sdk is not None:
         return sdk
     root = target.split(":")[0].split(".")[0]
-    if root in ("stripe", "authlib", "requests"):
-        return root  # type: ignore[return-value]
+    if root in clients.available():
+        return root
     if fault.sdk is not None:
         return fault.sdk
     raise PatchError(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from mockkit.errors import HTTPFault
+from mockkit.errors.faults import HTTPFault
 from mockkit.http import Request, Response
 from mockkit.oauth.objects import github_error as github_error_body
 from mockkit.oauth.objects import oauth_error

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mockkit.errors import HTTPFault
+from mockkit.errors.faults import HTTPFault
 from mockkit.http import Request, Response
 from mockkit.stripe.errors import error_response
 

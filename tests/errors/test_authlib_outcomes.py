@@ -12,6 +12,7 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from mockkit import errors
 from mockkit.errors import oauth
+from mockkit.errors.clients import dotted_name
 from mockkit.http import Response
 
 TOKEN_URL = "https://github.com/login/oauth/access_token"
@@ -68,7 +69,7 @@ def test_authlib_raises_the_documented_exception(name: str) -> None:
         assert isinstance(caught.value, OAuthError)
         assert caught.value.error == expected_error
     # The factory's own account of it (the README table) agrees with authlib.
-    assert fault.outcome().authlib.startswith(errors._name(caught.value))
+    assert fault.outcome().authlib.startswith(dotted_name(caught.value))
 
 
 def test_slow_past_the_clients_timeout_is_a_read_timeout_without_waiting() -> None:
