@@ -35,17 +35,22 @@ BUDGET = 0.10
 def fill(fake: Any, size: int) -> str:
     """Reset `fake` and store `size` customers and PaymentIntents; return a middle PI's id."""
     fake.reset()
-    state = fake.state
+    # The fake's state API: each resource's state, as its routes reach it.
+    from mockkit.stripe.models.customers import Customers
+    from mockkit.stripe.models.payment_intents import PaymentIntents
+
+    customers = Customers.of(fake.state)
+    intents = PaymentIntents.of(fake.state)
     middle = ""
     for i in range(size):
-        customer = state.create_customer(
+        customer = customers.create(
             {
                 "email": f"customer{i}@example.com",
                 "name": f"Customer {i}",
                 "metadata": {"index": str(i)},
             }
         )
-        pi, _ = state.create_payment_intent(
+        pi = intents.create(
             {
                 "amount": 1000 + i,
                 "currency": "usd",

@@ -24,9 +24,12 @@ from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.stripe import checkout_page, webhooks
 from mockkit.stripe.errors import StripeError, error_body, request_id
+from mockkit.stripe.expand import check_expand, expand
+from mockkit.stripe.models.checkout_sessions import CheckoutSessions
+from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.params import decode, parse_form, validate
-from mockkit.stripe.routes import ROUTES, check_expand, endpoint_for, expand
+from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 from mockkit.transport import LoopbackServer, no_retry_sleep
@@ -228,8 +231,9 @@ class StripeFake(BaseFake):
     def objects(self, kind: str) -> Mapping[str, dict[str, Any]]:
         """The stored objects of a kind (`"customer"`, `"payment_intent"`, ...) by id (read-only).
 
-        Kinds: customer, payment_method, product, price, payment_intent, charge, refund,
-        checkout.session, event.
+        Kinds: every stored resource's (`sorted(fake.state.stores)`): customer,
+        payment_method, product, price, payment_intent, charge, refund, checkout.session,
+        event.
         """
         try:
             return MappingProxyType(self.state.stores[kind].by_id)
@@ -320,7 +324,7 @@ class StripeFake(BaseFake):
         with self._lock:
             self._set_context(None, None, None, False)
             try:
-                result = self.state.complete_checkout(session_id, payment_method, email)
+                result = CheckoutSessions.of(self.state).complete(session_id, payment_method, email)
             except StripeError as exc:
                 raise CheckoutError(exc.message) from None
         if result.error is not None:
@@ -339,7 +343,7 @@ class StripeFake(BaseFake):
         with self._lock:
             self._set_context(None, None, None, False)
             try:
-                return _copy(self.state.authenticate(payment_intent_id, succeed))
+                return _copy(PaymentIntents.of(self.state).authenticate(payment_intent_id, succeed))
             except StripeError as exc:
                 raise ValueError(exc.message) from None
 
@@ -520,8 +524,7 @@ class StripeFake(BaseFake):
         found = ROUTES.match(method, path) if not path.endswith("/search") else None
         if found is None:
             return self._unrecognized(request, rid)
-        route, path_params = found
-        endpoint = endpoint_for(route.handler)
+        endpoint, path_params = found
         pairs = parse_form(request.query_string) if request.query_string else []
         if method == "POST" and request.body:
             pairs += parse_form(request.body)
@@ -628,12 +631,13 @@ class StripeFake(BaseFake):
                 checkout_page.message_page("Not found", "No such Checkout page."), 404
             )
         sid = parts[2]
-        session = self.state.stores["checkout.session"].by_id.get(sid)
+        sessions = CheckoutSessions.of(self.state)
+        session = sessions.store.by_id.get(sid)
         if session is None:
             return Response.html(
                 checkout_page.message_page("Not found", f"No such Checkout Session: {sid}"), 404
             )
-        self.state.refresh_session(session)
+        sessions.refresh(session)
         if session["status"] == "complete":
             return Response.html(
                 checkout_page.message_page(
@@ -653,7 +657,7 @@ class StripeFake(BaseFake):
                 ),
                 410,
             )
-        items = self.state.line_items(sid)
+        items = sessions.line_items(sid)
         if request.method != "POST":
             return Response.html(checkout_page.checkout_page(session, items))
         form = dict(parse_qsl(request.text, keep_blank_values=True))
@@ -664,7 +668,7 @@ class StripeFake(BaseFake):
             )
         self._set_context(None, None, request.base_url, request.served)
         try:
-            result = self.state.complete_checkout(sid, card, form.get("email") or None)
+            result = sessions.complete(sid, card, form.get("email") or None)
         finally:
             self._set_context(None, None, None, False)
         if result.error is not None:
@@ -680,7 +684,8 @@ class StripeFake(BaseFake):
 
     def _challenge_page(self, request: Request) -> Response:
         pid = request.path.rsplit("/", 1)[-1]
-        pi = self.state.stores["payment_intent"].by_id.get(pid)
+        intents = PaymentIntents.of(self.state)
+        pi = intents.store.by_id.get(pid)
         if pi is None:
             return Response.html(
                 checkout_page.message_page("Not found", f"No such PaymentIntent: {pid}"), 404
@@ -696,12 +701,12 @@ class StripeFake(BaseFake):
             return Response.html(checkout_page.challenge_page(pi))
         action = dict(parse_qsl(request.text)).get("action", "complete")
         try:
-            self.state.authenticate(pid, succeed=action == "complete")
+            intents.authenticate(pid, succeed=action == "complete")
         except StripeError as exc:
             return Response.html(
                 checkout_page.message_page("Cannot authenticate", exc.message), 409
             )
-        return_url = self.state.return_url_of(pid)
+        return_url = intents.return_url_of(pid)
         if not return_url:
             return Response.html(checkout_page.message_page("Done", f"PaymentIntent {pid}."))
         sep = "&" if "?" in return_url else "?"

@@ -14,12 +14,13 @@ objects; the fake never mutates a nested value in place, it replaces top-level k
 
 from __future__ import annotations
 
-import base64
 import json
-import random
 import time
 from importlib import resources
 from typing import Any
+
+from mockkit.stripe.ids import new_id
+from mockkit.stripe.resource import KINDS
 
 __all__ = [
     "API_VERSION",
@@ -42,42 +43,6 @@ __all__ = [
 
 #: The API version stripe-python 16.1 pins (sent as `Stripe-Version`, used in events).
 API_VERSION = "2026-10-28.endive"
-
-#: Resource kind (Stripe's `object` value) -> id prefix.
-PREFIXES: dict[str, str] = {
-    "customer": "cus_",
-    "payment_method": "pm_",
-    "product": "prod_",
-    "price": "price_",
-    "payment_intent": "pi_",
-    "charge": "ch_",
-    "refund": "re_",
-    "checkout.session": "cs_test_",
-    "event": "evt_",
-    "item": "li_",
-}
-#: Length of the random part of ids, as Stripe's ids have it.
-_ID_LENGTHS = {"customer": 14, "product": 14, "checkout.session": 58}
-
-KINDS = tuple(PREFIXES)
-
-_TO_ALNUM = bytes.maketrans(b"+/=", b"Xz7")
-_rng = random.Random()
-
-
-def new_id(kind_or_prefix: str, length: int | None = None, rng: random.Random | None = None) -> str:
-    """A fresh Stripe-style id: `new_id("payment_intent")` -> `pi_3Q...` (24 random characters).
-
-    Accepts a resource kind (`"customer"`) or a raw prefix (`"txn_"`).
-    """
-    prefix = PREFIXES.get(kind_or_prefix, kind_or_prefix)
-    n = length or _ID_LENGTHS.get(kind_or_prefix, 24)
-    r = rng or _rng
-    # Random bytes in base64 with "+" and "/" mapped to letters: base62-looking ids at a
-    # fraction of the cost of choosing characters one by one (ids are made on every create).
-    raw = base64.b64encode(r.randbytes(n * 3 // 4 + 3)).translate(_TO_ALNUM)
-    chars = raw[:n].decode("ascii")
-    return prefix + ("a1" + chars[2:] if prefix == "cs_test_" else chars)
 
 
 def _load() -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 from mockkit.stripe.errors import param_error
 
 __all__ = [
+    "ADDRESS",
     "ANY",
     "BOOL",
     "DECIMAL",
@@ -27,8 +28,8 @@ __all__ = [
     "STR",
     "Arr",
     "Enum",
+    "Hash",
     "Int",
-    "Obj",
     "Str",
     "decode",
     "parse_form",
@@ -223,7 +224,7 @@ class Arr:
         return [self.item(item, _path(name, str(key))) for _, key, item in indexed]
 
 
-class Obj:
+class Hash:
     """A nested hash with its own spec (unknown keys are refused, as Stripe does)."""
 
     def __init__(
@@ -285,6 +286,17 @@ METADATA: Coercer = _metadata
 ANY: Coercer = _any
 DECIMAL: Coercer = _decimal
 EXPAND = Arr(Str(empty_unsets=False), max_items=100)
+#: Stripe's address hash (customers, billing details, shipping).
+ADDRESS = Hash(
+    {
+        "city": STR,
+        "country": STR,
+        "line1": STR,
+        "line2": STR,
+        "postal_code": STR,
+        "state": STR,
+    }
+)
 
 
 def validate(

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockkit.stripe import StripeFake, StripeServer
-from mockkit.stripe.routes import ROUTES, endpoint_for
+from mockkit.stripe.routes import ROUTES
 from tests.reliability.conftest import FUZZ, IN_PROCESS_EXAMPLES, SERVED_EXAMPLES, Tally
 from tests.reliability.strategies import (
     METHODS,
@@ -36,7 +36,7 @@ from tests.reliability.strategies import (
 KEY = "sk_test_reliability"
 TEMPLATES = sorted({r.template for r in ROUTES.all()})
 #: Every parameter name some endpoint knows, so most keys pass the "unknown parameter" gate.
-KNOWN = sorted({name for route in ROUTES.all() for name in endpoint_for(route.handler).spec})
+KNOWN = sorted({name for endpoint in ROUTES.endpoints() for name in endpoint.spec})
 
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "mockkit fake failed")
 
@@ -140,9 +140,9 @@ def _headers(method: str) -> st.SearchStrategy[dict[str, str]]:
 
 def _route_calls(method: str, template: str) -> st.SearchStrategy[Call]:
     """Requests aimed at one endpoint: its own parameter names, so validation runs deep."""
-    known = sorted(
-        endpoint_for(ROUTES.match(method, template.replace("{id}", "x"))[0].handler).spec
-    )
+    found = ROUTES.match(method, template.replace("{id}", "x"))
+    assert found is not None
+    known = sorted(found[0].spec)
     return st.builds(
         Call,
         st.just(method),

@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 
 from mockkit.stripe.errors import StripeError
 from mockkit.stripe.params import decode, validate
-from mockkit.stripe.routes import ROUTES, Endpoint, endpoint_for
+from mockkit.stripe.routes import ROUTES
+from mockkit.stripe.routing import Endpoint
 from tests.reliability.conftest import FUZZ, Tally
 from tests.reliability.strategies import form_pairs, scalars, segments
 
 ENDPOINTS: list[tuple[str, Endpoint]] = [
-    (f"{r.method} {r.template}", endpoint_for(r.handler)) for r in ROUTES.all()
+    (f"{e.method} {e.template}", e) for e in ROUTES.endpoints()
 ]
 
 #: Index-like segments, weighted up: arrays are where integer parsing happens.

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from mockkit.stripe import StripeFake
 from mockkit.stripe.errors import StripeError
-from mockkit.stripe.params import EXPAND, INT, METADATA, Arr, Obj, decode, validate
+from mockkit.stripe.params import EXPAND, INT, METADATA, Arr, Hash, decode, validate
 from tests.stripe.conftest import KEY
 
 
@@ -49,7 +49,7 @@ def test_conflicting_or_malformed_keys_are_param_errors(pairs: list[tuple[str, s
 
 
 def test_validate_names_nested_params_in_bracket_form() -> None:
-    spec = {"line_items": Arr(Obj({"quantity": INT}, ("quantity",)))}
+    spec = {"line_items": Arr(Hash({"quantity": INT}, ("quantity",)))}
     with pytest.raises(StripeError) as info:
         validate({"line_items": {"0": {"quantity": "x"}}}, spec)
     assert info.value.param == "line_items[0][quantity]"

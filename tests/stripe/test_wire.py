@@ -10,6 +10,7 @@ import requests
 import stripe
 
 from mockkit.stripe import StripeFake
+from mockkit.stripe.models.customers import Customers
 from mockkit.transport import no_retry_sleep
 from tests.stripe.conftest import KEY, Driver, ServerError
 
@@ -148,7 +149,7 @@ def test_a_bug_in_the_fake_is_a_500_that_is_not_retried(
     def broken(*args: Any) -> Any:
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(fake.state, "create_customer", broken)
+    monkeypatch.setattr(Customers.of(fake.state), "create", broken)
     with pytest.raises(stripe.APIError) as info:
         stripe.Customer.create()
     assert info.value.http_status == 500

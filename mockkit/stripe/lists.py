@@ -1,0 +1,81 @@
+"""Stripe's list endpoints: `limit`, both cursors and `created` filters, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mockkit.stripe.errors import no_such, param_error
+from mockkit.stripe.objects import list_object
+from mockkit.stripe.params import INT, STR, Coercer, Hash, Int
+from mockkit.stripe.state import StripeState
+
+__all__ = ["LIST_SPEC", "paginate"]
+
+_CREATED = Hash({"gt": INT, "gte": INT, "lt": INT, "lte": INT})
+
+
+def _created(value: Any, name: str) -> Any:
+    if isinstance(value, dict):
+        return _CREATED(value, name)
+    number = INT(value, name)
+    return {"gte": number, "lte": number}
+
+
+LIST_SPEC: dict[str, Coercer] = {
+    "limit": Int(1, 100),
+    "starting_after": STR,
+    "ending_before": STR,
+    "created": _created,
+}
+
+
+def paginate(
+    s: StripeState,
+    kind: str,
+    p: dict[str, Any],
+    url: str,
+    filters: Mapping[str, Any] | None = None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """A list envelope of `kind`, newest first, honouring limit and both cursors.
+
+    `filters` are exact matches on top-level fields (None values are ignored); `keep` is any
+    further predicate.
+    """
+    store = s.stores[kind]
+    after, before = p.get("starting_after"), p.get("ending_before")
+    if after is not None and before is not None:
+        raise param_error(
+            "You may only specify one of these parameters: ending_before, starting_after.",
+            "ending_before",
+        )
+    for name, cursor in (("starting_after", after), ("ending_before", before)):
+        if cursor is not None and cursor not in store.pos:
+            raise no_such(kind, cursor, name, 400)
+    checks = [(k, v) for k, v in (filters or {}).items() if v is not None]
+    created = p.get("created")
+    extra = keep
+    if checks or created or extra:
+
+        def keep(obj: dict[str, Any]) -> bool:
+            if extra is not None and not extra(obj):
+                return False
+            for key, value in checks:
+                if obj.get(key) != value:
+                    return False
+            if created:
+                c = obj["created"]
+                if "gt" in created and not c > created["gt"]:
+                    return False
+                if "gte" in created and not c >= created["gte"]:
+                    return False
+                if "lt" in created and not c < created["lt"]:
+                    return False
+                if "lte" in created and not c <= created["lte"]:
+                    return False
+            return True
+
+    limit = p.get("limit") or 10
+    data, has_more = store.page(limit, after, before, keep)
+    return list_object(data, url, has_more)

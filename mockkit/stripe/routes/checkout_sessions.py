@@ -1,0 +1,167 @@
+"""The Checkout Session endpoints: create, retrieve, expire, list, and their line items."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockkit.stripe.errors import no_such, param_error
+from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.models.checkout_sessions import CheckoutSessions
+from mockkit.stripe.objects import list_object
+from mockkit.stripe.params import ANY, BOOL, DECIMAL, INT, METADATA, STR, Arr, Enum, Hash, Int, Str
+from mockkit.stripe.routes.payment_intents import CAPTURE_METHOD, SHIPPING
+from mockkit.stripe.routes.prices import RECURRING
+from mockkit.stripe.routing import endpoint
+from mockkit.stripe.state import StripeState
+
+__all__ = ["LINE_ITEM"]
+
+
+def _http_url(value: Any, name: str) -> Any:
+    """An absolute http(s) URL, as Stripe requires of redirect targets (else `url_invalid`).
+
+    A `javascript:` or relative URL would otherwise end up as a link and a redirect on the
+    served payment page.
+    """
+    url = Str(5000)(value, name)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or url != url.strip():
+        raise param_error(
+            f"Not a valid URL: {name} must be an absolute http or https URL.", name, "url_invalid"
+        )
+    return url
+
+
+LINE_ITEM = Hash(
+    {
+        "price": STR,
+        "price_data": Hash(
+            {
+                "currency": STR,
+                "unit_amount": Int(0),
+                "unit_amount_decimal": DECIMAL,
+                "product": STR,
+                "product_data": Hash(
+                    {
+                        "name": STR,
+                        "description": STR,
+                        "images": Arr(STR, 8),
+                        "metadata": METADATA,
+                        "tax_code": STR,
+                    },
+                    ("name",),
+                ),
+                "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
+                "recurring": RECURRING,
+            },
+            ("currency",),
+        ),
+        "quantity": Int(1),
+        "adjustable_quantity": ANY,
+        "tax_rates": Arr(STR),
+        "dynamic_tax_rates": Arr(STR),
+    }
+)
+
+
+@endpoint(
+    "POST",
+    "/v1/checkout/sessions",
+    {
+        "mode": Enum("payment", "setup", "subscription"),
+        "line_items": Arr(LINE_ITEM),
+        "success_url": _http_url,
+        "cancel_url": _http_url,
+        "customer": STR,
+        "customer_email": STR,
+        "customer_creation": Enum("always", "if_required"),
+        "client_reference_id": Str(200),
+        "metadata": METADATA,
+        "payment_intent_data": Hash(
+            {
+                "metadata": METADATA,
+                "capture_method": CAPTURE_METHOD,
+                "description": STR,
+                "receipt_email": STR,
+                "setup_future_usage": Enum("off_session", "on_session"),
+                "statement_descriptor": Str(22),
+                "statement_descriptor_suffix": Str(22),
+                "transfer_group": STR,
+                "shipping": SHIPPING,
+            }
+        ),
+        "payment_method_types": Arr(Enum("card")),
+        "expires_at": INT,
+        "locale": STR,
+        "submit_type": Enum("auto", "book", "donate", "pay", "subscribe"),
+        "billing_address_collection": Enum("auto", "required"),
+        "allow_promotion_codes": BOOL,
+        "ui_mode": Enum("hosted"),
+        "automatic_tax": ANY,
+        "phone_number_collection": ANY,
+        "shipping_address_collection": ANY,
+        "custom_text": ANY,
+    },
+    ("mode", "success_url"),
+    kind="checkout.session",
+)
+def create_checkout_session(s: StripeState, p: dict[str, Any]) -> Any:
+    """Create a Checkout Session (mode=payment)."""
+    return CheckoutSessions.of(s).create(p)
+
+
+@endpoint("GET", "/v1/checkout/sessions/{id}", kind="checkout.session")
+def retrieve_checkout_session(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Retrieve a Checkout Session (expiring it if its time has passed)."""
+    return CheckoutSessions.of(s).refresh(CheckoutSessions.of(s).get(id))
+
+
+@endpoint("POST", "/v1/checkout/sessions/{id}/expire", kind="checkout.session")
+def expire_checkout_session(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Expire an open Checkout Session."""
+    return CheckoutSessions.of(s).expire(id)
+
+
+@endpoint("GET", "/v1/checkout/sessions/{id}/line_items", LIST_SPEC, kind="list:item")
+def list_checkout_line_items(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """List a Checkout Session's line items (in the order given, as Stripe answers them)."""
+    items = CheckoutSessions.of(s).line_items(id)
+    ids = [li["id"] for li in items]
+    start = 0
+    after, before = p.get("starting_after"), p.get("ending_before")
+    limit = p.get("limit") or 10
+    if after is not None:
+        if after not in ids:
+            raise no_such("line item", after, "starting_after", 400)
+        start = ids.index(after) + 1
+    if before is not None:
+        if before not in ids:
+            raise no_such("line item", before, "ending_before", 400)
+        end = ids.index(before)
+        start = max(0, end - limit)
+        chunk = items[start:end]
+        return list_object(chunk, f"/v1/checkout/sessions/{id}/line_items", start > 0)
+    chunk = items[start : start + limit]
+    more = start + limit < len(items)
+    return list_object(chunk, f"/v1/checkout/sessions/{id}/line_items", more)
+
+
+@endpoint(
+    "GET",
+    "/v1/checkout/sessions",
+    {
+        **LIST_SPEC,
+        "customer": STR,
+        "payment_intent": STR,
+        "status": Enum("open", "complete", "expired"),
+        "payment_link": STR,
+    },
+    kind="list:checkout.session",
+)
+def list_checkout_sessions(s: StripeState, p: dict[str, Any]) -> Any:
+    """List Checkout Sessions (by customer, PaymentIntent or status)."""
+    filters = {k: p.get(k) for k in ("customer", "payment_intent", "status")}
+    return paginate(s, "checkout.session", p, "/v1/checkout/sessions", filters)

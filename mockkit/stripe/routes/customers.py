@@ -1,0 +1,82 @@
+"""The customer endpoints: create, retrieve, update, delete, list, and a customer's cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.models.customers import Customers
+from mockkit.stripe.params import ADDRESS, ANY, INT, METADATA, STR, Arr, Coercer, Enum, Hash, Str
+from mockkit.stripe.routing import endpoint
+from mockkit.stripe.state import StripeState
+
+__all__ = ["CUSTOMER_SPEC"]
+
+CUSTOMER_SPEC: dict[str, Coercer] = {
+    "email": Str(512),
+    "name": Str(256),
+    "description": STR,
+    "phone": Str(20),
+    "metadata": METADATA,
+    "address": ADDRESS,
+    "shipping": Hash({"address": ADDRESS, "name": STR, "phone": STR}),
+    "preferred_locales": Arr(STR),
+    "balance": INT,
+    "tax_exempt": Enum("none", "exempt", "reverse"),
+    "invoice_settings": Hash(
+        {
+            "default_payment_method": STR,
+            "custom_fields": ANY,
+            "footer": STR,
+            "rendering_options": ANY,
+        }
+    ),
+}
+
+
+@endpoint("POST", "/v1/customers", {**CUSTOMER_SPEC, "payment_method": STR}, kind="customer")
+def create_customer(s: StripeState, p: dict[str, Any]) -> Any:
+    """Create a customer."""
+    return Customers.of(s).create(p)
+
+
+@endpoint("GET", "/v1/customers/{id}", kind="customer")
+def retrieve_customer(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Retrieve a customer (a deleted one answers its deleted stub, as Stripe does)."""
+    return Customers.of(s).retrieve(id)
+
+
+@endpoint("POST", "/v1/customers/{id}", CUSTOMER_SPEC, kind="customer")
+def update_customer(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Update a customer."""
+    return Customers.of(s).modify(id, p)
+
+
+@endpoint("DELETE", "/v1/customers/{id}", kind="deleted")
+def delete_customer(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Delete a customer."""
+    return Customers.of(s).delete(id)
+
+
+@endpoint("GET", "/v1/customers", {**LIST_SPEC, "email": Str(512)}, kind="list:customer")
+def list_customers(s: StripeState, p: dict[str, Any]) -> Any:
+    """List customers, newest first."""
+    return paginate(s, "customer", p, "/v1/customers", {"email": p.get("email")})
+
+
+@endpoint(
+    "GET",
+    "/v1/customers/{id}/payment_methods",
+    {**LIST_SPEC, "type": STR, "allow_redisplay": STR},
+    kind="list:payment_method",
+)
+def list_customer_payment_methods(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """List a customer's payment methods."""
+    Customers.of(s).get(id)
+    return paginate(
+        s,
+        "payment_method",
+        p,
+        f"/v1/customers/{id}/payment_methods",
+        {"customer": id, "type": p.get("type")},
+    )

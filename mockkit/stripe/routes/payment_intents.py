@@ -1,0 +1,144 @@
+"""The PaymentIntent endpoints: create, retrieve, update, confirm, capture, cancel, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.models.payment_intents import PaymentIntents
+from mockkit.stripe.params import (
+    ADDRESS,
+    ANY,
+    BOOL,
+    METADATA,
+    STR,
+    Arr,
+    Coercer,
+    Enum,
+    Hash,
+    Int,
+    Str,
+)
+from mockkit.stripe.routing import endpoint
+from mockkit.stripe.state import StripeState
+
+__all__ = ["CAPTURE_METHOD", "PI_COMMON", "SHIPPING"]
+
+CAPTURE_METHOD = Enum("automatic", "automatic_async", "manual")
+SHIPPING = Hash(
+    {"address": ADDRESS, "name": STR, "phone": STR, "carrier": STR, "tracking_number": STR}
+)
+PI_COMMON: dict[str, Coercer] = {
+    "amount": Int(0),
+    "currency": STR,
+    "customer": STR,
+    "description": Str(1000),
+    "metadata": METADATA,
+    "payment_method": STR,
+    "payment_method_types": Arr(STR),
+    "receipt_email": STR,
+    "setup_future_usage": Enum("off_session", "on_session"),
+    "shipping": SHIPPING,
+    "statement_descriptor": Str(22),
+    "statement_descriptor_suffix": Str(22),
+    "capture_method": CAPTURE_METHOD,
+    "transfer_group": STR,
+    "payment_method_options": ANY,
+}
+_CONFIRM_EXTRA: dict[str, Coercer] = {
+    "return_url": STR,
+    "off_session": BOOL,
+    "error_on_requires_action": BOOL,
+    "use_stripe_sdk": BOOL,
+    "mandate_data": ANY,
+    "payment_method_data": ANY,
+}
+
+
+@endpoint(
+    "POST",
+    "/v1/payment_intents",
+    {
+        **PI_COMMON,
+        **_CONFIRM_EXTRA,
+        "confirm": BOOL,
+        "confirmation_method": Enum("automatic", "manual"),
+        "automatic_payment_methods": Hash(
+            {"enabled": BOOL, "allow_redirects": Enum("always", "never")}, ("enabled",)
+        ),
+    },
+    ("amount", "currency"),
+    kind="payment_intent",
+)
+def create_payment_intent(s: StripeState, p: dict[str, Any]) -> Any:
+    """Create (and with `confirm=true`, confirm) a PaymentIntent."""
+    return PaymentIntents.of(s).create(p)
+
+
+@endpoint("GET", "/v1/payment_intents/{id}", {"client_secret": STR}, kind="payment_intent")
+def retrieve_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Retrieve a PaymentIntent."""
+    return PaymentIntents.of(s).get(id)
+
+
+@endpoint("POST", "/v1/payment_intents/{id}", PI_COMMON, kind="payment_intent")
+def update_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Update a PaymentIntent."""
+    return PaymentIntents.of(s).modify(id, p)
+
+
+@endpoint(
+    "POST",
+    "/v1/payment_intents/{id}/confirm",
+    {
+        **_CONFIRM_EXTRA,
+        "payment_method": STR,
+        "capture_method": CAPTURE_METHOD,
+        "receipt_email": STR,
+        "setup_future_usage": Enum("off_session", "on_session"),
+        "shipping": SHIPPING,
+        "payment_method_options": ANY,
+        "client_secret": STR,
+    },
+    kind="payment_intent",
+)
+def confirm_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Confirm a PaymentIntent: succeed, decline (402), or ask for authentication."""
+    pi, error = PaymentIntents.of(s).confirm(id, p)
+    if error is not None:
+        raise error
+    return pi
+
+
+@endpoint(
+    "POST",
+    "/v1/payment_intents/{id}/capture",
+    {
+        "amount_to_capture": Int(1),
+        "metadata": METADATA,
+        "statement_descriptor": Str(22),
+        "statement_descriptor_suffix": Str(22),
+        "final_capture": BOOL,
+    },
+    kind="payment_intent",
+)
+def capture_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Capture an authorized PaymentIntent (fully, or partially with `amount_to_capture`)."""
+    return PaymentIntents.of(s).capture(id, p)
+
+
+@endpoint(
+    "POST",
+    "/v1/payment_intents/{id}/cancel",
+    {"cancellation_reason": Enum("duplicate", "fraudulent", "requested_by_customer", "abandoned")},
+    kind="payment_intent",
+)
+def cancel_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
+    """Cancel a PaymentIntent."""
+    return PaymentIntents.of(s).cancel(id, p)
+
+
+@endpoint("GET", "/v1/payment_intents", {**LIST_SPEC, "customer": STR}, kind="list:payment_intent")
+def list_payment_intents(s: StripeState, p: dict[str, Any]) -> Any:
+    """List PaymentIntents (optionally of one customer)."""
+    return paginate(s, "payment_intent", p, "/v1/payment_intents", {"customer": p.get("customer")})

@@ -1,0 +1,107 @@
+"""The Stripe fake's route table: each endpoint with its parameter spec, on the route itself.
+
+A resource's routes module (`mockkit.stripe.routes.<resource>`) declares each endpoint with
+`@endpoint(method, template, spec, required, kind=...)` over a thin function that takes the
+state, the validated parameters and the path parameters, and returns the object to answer
+with (or raises `StripeError`). Decoding, auth, idempotency, `expand` and encoding happen once,
+in `StripeFake.dispatch`, for every endpoint alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from mockkit.fake import Route, Routes
+from mockkit.stripe.params import EXPAND, Coercer
+
+__all__ = ["ROUTES", "Endpoint", "EndpointFunction", "RouteTable", "endpoint"]
+
+#: What an endpoint runs: `(state, params, **path_params) -> object to answer with`.
+EndpointFunction = Callable[..., Any]
+
+
+@dataclass
+class Endpoint(Route):
+    """One emulated endpoint: its route, parameter spec, required names and answered kind.
+
+    `kind` is the kind of object answered (what `expand` starts from): `"list:<kind>"` for a
+    list endpoint, `"deleted"` for a deletion stub.
+    """
+
+    #: Returns the object to answer with, not a `Response` (see `EndpointFunction`).
+    handler: EndpointFunction
+    spec: Mapping[str, Coercer] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    kind: str = ""
+
+
+class RouteTable(Routes):
+    """Stripe's endpoints, templated paths bucketed by method and segment count.
+
+    The base class tries every templated route's regex in turn; bucketing keeps a lookup to
+    the two or three routes that could match, whatever the number of endpoints.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buckets: dict[tuple[str, int, str], list[Route]] = {}
+
+    def add_endpoint(self, ep: Endpoint) -> None:
+        """Add an endpoint (refusing a second one for the same method and template)."""
+        if any(r.method == ep.method and r.template == ep.template for r in self.all()):
+            raise ValueError(f"Stripe endpoint {ep.method} {ep.template} is declared twice")
+        if "{" in ep.template:
+            self._templated.append(ep)
+            segments = ep.template.split("/")
+            key = (ep.method, len(segments), segments[2])
+            self._buckets.setdefault(key, []).append(ep)
+        else:
+            self._exact[(ep.method, ep.template)] = ep
+
+    def add(self, method: str, template: str, handler: Callable[..., Any]) -> None:
+        """Add an endpoint without a parameter spec (only `expand` is accepted)."""
+        self.add_endpoint(Endpoint(method.upper(), template, handler))
+
+    def match(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
+        """The endpoint for `method path` and its path parameters, or None."""
+        route = self._exact.get((method, path))
+        if route is not None:
+            return cast(Endpoint, route), {}
+        segments = path.split("/")
+        if len(segments) < 3:
+            return None
+        for route in self._buckets.get((method, len(segments), segments[2]), ()):
+            m = route.regex.match(path)
+            if m:
+                return cast(Endpoint, route), m.groupdict()
+        return None
+
+    def endpoints(self) -> list[Endpoint]:
+        """Every endpoint, exact paths first."""
+        return [cast(Endpoint, r) for r in self.all()]
+
+
+#: Every endpoint of the Stripe fake (filled as the `mockkit.stripe.routes` modules load).
+ROUTES = RouteTable()
+
+
+def endpoint(
+    method: str,
+    template: str,
+    spec: Mapping[str, Coercer] | None = None,
+    required: tuple[str, ...] = (),
+    kind: str = "",
+) -> Callable[[EndpointFunction], EndpointFunction]:
+    """Declare `method template` answered by the decorated function, with its parameter spec.
+
+    Every endpoint also accepts `expand`. `kind` is what it answers (see `Endpoint`).
+    """
+
+    def decorate(fn: EndpointFunction) -> EndpointFunction:
+        full: dict[str, Coercer] = {"expand": EXPAND, **(spec or {})}
+        ROUTES.add_endpoint(Endpoint(method.upper(), template, fn, full, required, kind))
+        return fn
+
+    return decorate
