@@ -18,7 +18,9 @@ from typing import Any
 
 from mockkit.errors.faults import HTTPFault
 from mockkit.http import Request, Response
-from mockkit.stripe.errors import error_response
+from mockkit.stripe.declines import DECLINES, decline
+from mockkit.stripe.errors import StripeError
+from mockkit.stripe.errors import card_error as card_error_of
 
 __all__ = [
     "RATE_LIMIT_MESSAGE",
@@ -42,17 +44,6 @@ RATE_LIMIT_MESSAGE = (
     "https://stripe.com/docs/rate-limits."
 )
 
-#: Stripe's customer-facing message per decline code (the ones its test cards produce).
-DECLINE_MESSAGES = {
-    "generic_decline": "Your card was declined.",
-    "insufficient_funds": "Your card has insufficient funds.",
-    "lost_card": "Your card was declined.",
-    "stolen_card": "Your card was declined.",
-    "fraudulent": "Your card was declined.",
-    "card_velocity_exceeded": "Your card has exceeded its velocity limit.",
-    "do_not_honor": "Your card was declined.",
-}
-
 
 def stripe_error(
     name: str,
@@ -68,20 +59,20 @@ def stripe_error(
     **extra: Any,
 ) -> HTTPFault:
     """Any Stripe error response as a fault (the factories below are presets of this one)."""
+    error = StripeError(
+        status, type, message, code=code, param=param, decline_code=decline_code, **extra
+    )
+    return _answering(name, error, should_retry, headers)
+
+
+def _answering(
+    name: str, error: StripeError, should_retry: bool | None, headers: Mapping[str, str] | None
+) -> HTTPFault:
+    """A fault answering `error` as the fake would (a fresh `Request-Id` each time)."""
     fixed_headers = dict(headers or {})
 
     def build(request: Request) -> Response:
-        return error_response(
-            status,
-            type,
-            message,
-            code=code,
-            param=param,
-            decline_code=decline_code,
-            should_retry=should_retry,
-            headers=fixed_headers,
-            **extra,
-        )
+        return error.response(headers=fixed_headers, should_retry=should_retry)
 
     return HTTPFault(name, build, sdk="stripe")
 
@@ -129,7 +120,7 @@ def card_declined(
     suffix = "" if decline_code == "generic_decline" else f"decline_code={decline_code!r}"
     return card_error(
         "card_declined",
-        message or DECLINE_MESSAGES.get(decline_code, "Your card was declined."),
+        message or decline(decline_code).message,
         name=f"stripe.card_declined({suffix})",
         decline_code=decline_code,
         should_retry=should_retry,
@@ -138,19 +129,19 @@ def card_declined(
     )
 
 
+def _declined(name: str, decline_code: str, extra: dict[str, Any]) -> HTTPFault:
+    """A fault answering the decline of the one table (`mockkit.stripe.declines`)."""
+    should_retry = extra.pop("should_retry", None)
+    headers = extra.pop("headers", None)
+    return _answering(name, card_error_of(DECLINES[decline_code], **extra), should_retry, headers)
+
+
 def expired_card(**extra: Any) -> HTTPFault:
     """The card has expired (402, `code=expired_card`, `param=exp_month`).
 
     stripe-python: `stripe.CardError`, 1 attempt. Test card: `pm_card_chargeDeclinedExpiredCard`.
     """
-    return card_error(
-        "expired_card",
-        "Your card has expired.",
-        name="stripe.expired_card()",
-        decline_code="expired_card",
-        param="exp_month",
-        **extra,
-    )
+    return _declined("stripe.expired_card()", "expired_card", extra)
 
 
 def incorrect_cvc(**extra: Any) -> HTTPFault:
@@ -158,29 +149,17 @@ def incorrect_cvc(**extra: Any) -> HTTPFault:
 
     stripe-python: `stripe.CardError`, 1 attempt. Test card: `pm_card_chargeDeclinedIncorrectCvc`.
     """
-    return card_error(
-        "incorrect_cvc",
-        "Your card's security code is incorrect.",
-        name="stripe.incorrect_cvc()",
-        decline_code="incorrect_cvc",
-        param="cvc",
-        **extra,
-    )
+    return _declined("stripe.incorrect_cvc()", "incorrect_cvc", extra)
 
 
 def processing_error(**extra: Any) -> HTTPFault:
     """The card network failed to process the charge (402, `code=processing_error`).
 
-    stripe-python: `stripe.CardError`, 1 attempt (the customer may simply retry later).
+    stripe-python: `stripe.CardError`, 1 attempt (the customer may simply retry later; the
+    error's `advice_code` is `try_again_later`, as the fake's test card answers).
     Test card: `pm_card_chargeDeclinedProcessingError`.
     """
-    return card_error(
-        "processing_error",
-        "An error occurred while processing your card. Try again in a little bit.",
-        name="stripe.processing_error()",
-        decline_code="processing_error",
-        **extra,
-    )
+    return _declined("stripe.processing_error()", "processing_error", extra)
 
 
 def authentication_required(**extra: Any) -> HTTPFault:
@@ -189,13 +168,7 @@ def authentication_required(**extra: Any) -> HTTPFault:
     stripe-python: `stripe.CardError`, 1 attempt. (On-session, Stripe instead moves the
     PaymentIntent to `requires_action`; that is the fake's job, not an error.)
     """
-    return card_error(
-        "authentication_required",
-        "Your card was declined. This transaction requires authentication.",
-        name="stripe.authentication_required()",
-        decline_code="authentication_required",
-        **extra,
-    )
+    return _declined("stripe.authentication_required()", "authentication_required", extra)
 
 
 def rate_limit(

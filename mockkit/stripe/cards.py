@@ -10,17 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mockkit.stripe.declines import DECLINES, Decline
+
 __all__ = ["CARDS", "Card", "Decline", "card_details", "charge_details", "lookup"]
-
-
-@dataclass(frozen=True)
-class Decline:
-    """How a card is declined: the `code`, `decline_code`, message and `param` Stripe sends."""
-
-    code: str
-    decline_code: str | None
-    message: str
-    param: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +37,7 @@ class Card:
         return ("fp" + self.number[-8:] + self.brand.upper())[:16]
 
 
-_GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
+_GENERIC = DECLINES["generic_decline"]
 
 #: Test PaymentMethod id -> card.
 CARDS: dict[str, Card] = {
@@ -66,55 +58,49 @@ CARDS: dict[str, Card] = {
         "visa",
         "9995",
         "4000000000009995",
-        decline=Decline("card_declined", "insufficient_funds", "Your card has insufficient funds."),
+        decline=DECLINES["insufficient_funds"],
         label="Declined (insufficient funds)",
     ),
     "pm_card_chargeDeclinedLostCard": Card(
         "visa",
         "9987",
         "4000000000009987",
-        decline=Decline("card_declined", "lost_card", "Your card was declined."),
+        decline=DECLINES["lost_card"],
         label="Declined (lost card)",
     ),
     "pm_card_chargeDeclinedStolenCard": Card(
         "visa",
         "9979",
         "4000000000009979",
-        decline=Decline("card_declined", "stolen_card", "Your card was declined."),
+        decline=DECLINES["stolen_card"],
         label="Declined (stolen card)",
     ),
     "pm_card_chargeDeclinedFraudulent": Card(
         "visa",
         "0019",
         "4100000000000019",
-        decline=Decline("card_declined", "fraudulent", "Your card was declined."),
+        decline=DECLINES["fraudulent"],
         label="Declined (fraudulent)",
     ),
     "pm_card_chargeDeclinedExpiredCard": Card(
         "visa",
         "0069",
         "4000000000000069",
-        decline=Decline("expired_card", "expired_card", "Your card has expired.", "exp_month"),
+        decline=DECLINES["expired_card"],
         label="Declined (expired card)",
     ),
     "pm_card_chargeDeclinedIncorrectCvc": Card(
         "visa",
         "0127",
         "4000000000000127",
-        decline=Decline(
-            "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc"
-        ),
+        decline=DECLINES["incorrect_cvc"],
         label="Declined (incorrect CVC)",
     ),
     "pm_card_chargeDeclinedProcessingError": Card(
         "visa",
         "0119",
         "4000000000000119",
-        decline=Decline(
-            "processing_error",
-            "processing_error",
-            "An error occurred while processing your card. Try again in a little bit.",
-        ),
+        decline=DECLINES["processing_error"],
         label="Declined (processing error)",
     ),
     "pm_card_chargeCustomerFail": Card(

@@ -1,8 +1,12 @@
-"""Stripe-shaped error responses, shared by the Stripe fake and `mockkit.errors.stripe`.
+"""Stripe's errors, built in one place: `StripeError`, for the fake, the stubs and the faults.
 
 stripe-python picks the exception class from the HTTP status (402 -> CardError, 401 ->
 AuthenticationError, 429 -> RateLimitError, ...) and reads the details from the `error`
 object, so both must be right for the SDK to raise what it raises against Stripe.
+`StripeError` carries both and renders them: `error_object()` (the `error` hash, also used as
+a PaymentIntent's `last_payment_error`), `body()` and `response()`. The presets below
+(`invalid_request`, `param_error`, `no_such`, `card_error`) are the errors the fake raises;
+the fault factories of `mockkit.errors.stripe` answer with the same renderings.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockkit.http import Response
+from mockkit.stripe.declines import Decline, decline
 
 __all__ = [
     "StripeError",
-    "error_body",
+    "card_error",
     "error_response",
     "invalid_request",
     "no_such",
@@ -31,68 +36,14 @@ def request_id() -> str:
     return "req_" + secrets.token_hex(7)
 
 
-def error_body(
-    type: str,
-    message: str,
-    *,
-    code: str | None = None,
-    param: str | None = None,
-    decline_code: str | None = None,
-    req_id: str | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """The JSON body Stripe answers an error with: `{"error": {...}}`.
-
-    `extra` adds fields such as `payment_intent`, `charge`, `payment_method` or `advice_code`.
-    """
-    error: dict[str, Any] = {"type": type, "message": message}
-    if code is not None:
-        error["code"] = code
-        error["doc_url"] = DOC_BASE + code.replace("_", "-")
-    if decline_code is not None:
-        error["decline_code"] = decline_code
-    if param is not None:
-        error["param"] = param
-    if req_id is not None:
-        error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{req_id}"
-    error.update(extra)
-    return {"error": error}
-
-
-def error_response(
-    status: int,
-    type: str,
-    message: str,
-    *,
-    code: str | None = None,
-    param: str | None = None,
-    decline_code: str | None = None,
-    should_retry: bool | None = None,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    """A complete Stripe error response: status, `Request-Id`, optional `Stripe-Should-Retry`.
-
-    `should_retry` sets the `Stripe-Should-Retry` header that stripe-python obeys over its own
-    status-based retry rule (`None` leaves it out).
-    """
-    req_id = request_id()
-    body = error_body(
-        type, message, code=code, param=param, decline_code=decline_code, req_id=req_id, **extra
-    )
-    response = Response.json(body, status=status, headers={"Request-Id": req_id})
-    if should_retry is not None:
-        response.set_header("Stripe-Should-Retry", "true" if should_retry else "false")
-    for name, value in (headers or {}).items():
-        response.set_header(name, value)
-    return response
-
-
 class StripeError(Exception):
-    """An error the Stripe fake answers with; raised by its state and routes, never escapes.
+    """An error as Stripe answers it: HTTP status, and the fields of its `error` object.
 
-    `store=False` marks errors found before the request started executing (parameter
-    validation): Stripe does not save those for idempotent replay.
+    Raised by the fake's state and routes (and answered, never leaked); built by the fault
+    factories and answered as is. `extra` adds fields such as `payment_intent`, `charge`,
+    `payment_method` or `advice_code` (None values are left out). `store=False` marks errors
+    found before the request started executing (parameter validation): Stripe does not save
+    those for idempotent replay.
     """
 
     def __init__(
@@ -117,17 +68,69 @@ class StripeError(Exception):
         self.store = store
         self.extra = extra
 
-    def response(self) -> Response:
-        """The complete Stripe error response for this error."""
-        return error_response(
-            self.status,
-            self.type,
-            self.message,
-            code=self.code,
-            param=self.param,
-            decline_code=self.decline_code,
-            **self.extra,
-        )
+    def error_object(self, req_id: str | None = None) -> dict[str, Any]:
+        """The `error` hash: type, message, code with its `doc_url`, decline code, param, ..."""
+        error: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.code is not None:
+            error["code"] = self.code
+            error["doc_url"] = DOC_BASE + self.code.replace("_", "-")
+        if self.decline_code is not None:
+            error["decline_code"] = self.decline_code
+        if self.param is not None:
+            error["param"] = self.param
+        if req_id is not None:
+            error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{req_id}"
+        error.update((k, v) for k, v in self.extra.items() if v is not None)
+        return error
+
+    def body(self, req_id: str | None = None) -> dict[str, Any]:
+        """The JSON body Stripe answers this error with: `{"error": {...}}`."""
+        return {"error": self.error_object(req_id)}
+
+    def response(
+        self,
+        req_id: str | None = None,
+        *,
+        headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+        should_retry: bool | None = None,
+    ) -> Response:
+        """The complete response: status, JSON body, `Request-Id` (fresh unless given).
+
+        `headers` are added (a mapping replaces same-named headers, a list is sent as is:
+        it must carry its own `Request-Id`);
+        `should_retry` sets `Stripe-Should-Retry`, which stripe-python obeys over its own
+        status-based retry rule (`None` leaves it out).
+        """
+        rid = req_id or request_id()
+        if isinstance(headers, list):
+            response = Response.json(self.body(rid), self.status, headers)
+        else:
+            response = Response.json(self.body(rid), self.status, {"Request-Id": rid})
+        if should_retry is not None:
+            response.set_header("Stripe-Should-Retry", "true" if should_retry else "false")
+        if isinstance(headers, Mapping):
+            for name, value in headers.items():
+                response.set_header(name, value)
+        return response
+
+
+def error_response(
+    status: int,
+    type: str,
+    message: str,
+    *,
+    code: str | None = None,
+    param: str | None = None,
+    decline_code: str | None = None,
+    should_retry: bool | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """A complete Stripe error response in one call: `StripeError(...).response(...)`."""
+    error = StripeError(
+        status, type, message, code=code, param=param, decline_code=decline_code, **extra
+    )
+    return error.response(headers=headers, should_retry=should_retry)
 
 
 def invalid_request(
@@ -158,4 +161,25 @@ def no_such(kind: str, object_id: str, param: str = "id", status: int = 404) -> 
         f"No such {kind}: '{object_id}'",
         code="resource_missing",
         param=param,
+    )
+
+
+def card_error(
+    declined: Decline | str, message: str | None = None, *, param: str | None = None, **extra: Any
+) -> StripeError:
+    """The 402 `card_error` of a decline (a `Decline`, or a `decline_code` of the one table).
+
+    `message` and `param` replace the decline's own; `extra` adds fields (`payment_method`,
+    `payment_intent`, ...). stripe-python raises `stripe.CardError` for it.
+    """
+    d = decline(declined) if isinstance(declined, str) else declined
+    fields = {"advice_code": d.advice_code, **extra}
+    return StripeError(
+        402,
+        "card_error",
+        message or d.message,
+        code=d.code,
+        decline_code=d.decline_code,
+        param=param or d.param,
+        **fields,
     )

@@ -3,28 +3,28 @@
 In-process (`with StripeFake() as fake:`) it answers `https://api.stripe.com` (and the hosted
 `checkout.stripe.com` / `hooks.stripe.com` pages) through `responses`; served
 (`with fake.serve() as server:`) it answers the same routes, on the same state, over HTTP on
-127.0.0.1. This module is the HTTP glue: auth, parameter decoding, idempotency, `expand`,
-encoding, the hosted pages and webhook delivery. The rules live in `state.py`.
+127.0.0.1. This module is the HTTP glue, done once for every endpoint: auth (`auth`),
+parameter decoding (`params`), idempotency (`idempotency`), `expand` and encoding; plus the
+hosted pages (`hosted`) and webhook delivery (`webhooks`). The rules live in each resource's
+state, `mockkit.stripe.models`; the endpoints in `mockkit.stripe.routes`.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
-from urllib.parse import parse_qsl
 
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
-from mockkit.stripe import checkout_page, webhooks
-from mockkit.stripe.errors import StripeError, error_body, request_id
+from mockkit.stripe import auth, hosted, webhooks
+from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import check_expand, expand
+from mockkit.stripe.idempotency import Idempotency, Saved
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.objects import API_VERSION
@@ -35,17 +35,6 @@ from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 from mockkit.transport import LoopbackServer, no_retry_sleep
 
 __all__ = ["CheckoutError", "LoggedRequest", "StripeFake", "StripeServer"]
-
-_NO_KEY = (
-    "You did not provide an API key. You need to provide your API key in the Authorization "
-    "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-    "https://stripe.com/docs/api#authentication for details, or we can help at "
-    "https://support.stripe.com/."
-)
-
-
-#: Seconds an idempotency key is remembered (Stripe prunes keys after at least 24 hours).
-IDEMPOTENCY_TTL = 24 * 3600
 
 _active_lock = threading.Lock()
 #: The StripeFake answering api.stripe.com in-process, if any (at most one).
@@ -66,26 +55,10 @@ class LoggedRequest(NamedTuple):
     status: int | None
 
 
-@dataclass
-class _Saved:
-    """A response kept for idempotent replay."""
-
-    fingerprint: tuple[str, str, tuple[tuple[str, str], ...]]
-    status: int
-    body: bytes
-    request_id: str
-    #: When it was saved, on the fake's clock: Stripe forgets keys after 24 hours.
-    at: int = 0
-
-
 def _copy(obj: dict[str, Any]) -> dict[str, Any]:
     """An independent copy of a stored object, safe for a test to change."""
     copied: dict[str, Any] = json.loads(json.dumps(obj))
     return copied
-
-
-def _mask(key: str) -> str:
-    return key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else key
 
 
 class StripeServer(LoopbackServer):
@@ -170,7 +143,7 @@ class StripeFake(BaseFake):
         self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(16)
         self._seed = seed
         self.state = StripeState(clock, seed)
-        self._idempotency: dict[tuple[str, str], _Saved] = {}
+        self._idempotency = Idempotency()
         self._forwarders: list[WebhookForwarder] = []
         self._servers: list[StripeServer] = []
 
@@ -322,15 +295,17 @@ class StripeFake(BaseFake):
         so does a session that is unknown, complete or expired.
         """
         with self._lock:
-            self._set_context(None, None, None, False)
             try:
-                result = CheckoutSessions.of(self.state).complete(session_id, payment_method, email)
+                with self.state.serving():
+                    result = CheckoutSessions.of(self.state).complete(
+                        session_id, payment_method, email
+                    )
             except StripeError as exc:
                 raise CheckoutError(exc.message) from None
         if result.error is not None:
             raise CheckoutError(
-                f"{result.error['message']} (code={result.error['code']}, "
-                f"decline_code={result.error['decline_code']}); the session stays open."
+                f"{result.error.message} (code={result.error.code}, "
+                f"decline_code={result.error.decline_code}); the session stays open."
             )
         return _copy(result.session)
 
@@ -341,9 +316,10 @@ class StripeFake(BaseFake):
         on failure it returns to `requires_payment_method` with `last_payment_error`.
         """
         with self._lock:
-            self._set_context(None, None, None, False)
             try:
-                return _copy(PaymentIntents.of(self.state).authenticate(payment_intent_id, succeed))
+                with self.state.serving():
+                    intent = PaymentIntents.of(self.state).authenticate(payment_intent_id, succeed)
+                return _copy(intent)
             except StripeError as exc:
                 raise ValueError(exc.message) from None
 
@@ -417,24 +393,14 @@ class StripeFake(BaseFake):
 
     def internal_error(self, request: Request, exc: BaseException) -> Response:
         """A bug in the fake: Stripe's 500 `api_error`, marked not to be retried."""
-        response = self._error(
-            StripeError(
-                500,
-                "api_error",
-                f"mockkit's Stripe fake failed on {request.method} {request.path}: {exc!r}. "
-                "This is a bug in mockkit; please report it.",
-            ),
-            request_id(),
-            request,
+        rid = request_id()
+        error = StripeError(
+            500,
+            "api_error",
+            f"mockkit's Stripe fake failed on {request.method} {request.path}: {exc!r}. "
+            "This is a bug in mockkit; please report it.",
         )
-        response.set_header("Stripe-Should-Retry", "false")
-        return response
-
-    def _set_context(
-        self, rid: str | None, key: str | None, base_url: str | None, served: bool
-    ) -> None:
-        ctx = self.state.context
-        ctx.request_id, ctx.idempotency_key, ctx.base_url, ctx.served = rid, key, base_url, served
+        return error.response(rid, headers=self._headers(request, rid), should_retry=False)
 
     def _headers(self, request: Request, rid: str) -> list[tuple[str, str]]:
         headers = [
@@ -447,155 +413,67 @@ class StripeFake(BaseFake):
         return headers
 
     def _error(self, error: StripeError, rid: str, request: Request) -> Response:
-        body = error_body(
-            error.type,
-            error.message,
-            code=error.code,
-            param=error.param,
-            decline_code=error.decline_code,
-            req_id=rid,
-            **{k: v for k, v in error.extra.items() if v is not None},
-        )
-        return Response.json(body, error.status, self._headers(request, rid))
-
-    def _authenticate(self, request: Request) -> tuple[str | None, StripeError | None]:
-        auth = request.headers.get("Authorization") or ""
-        key = ""
-        if auth[:7].lower() == "bearer ":
-            key = auth[7:].strip()
-        elif auth[:6].lower() == "basic ":
-            try:
-                key = base64.b64decode(auth[6:].strip()).decode("utf-8").split(":", 1)[0]
-            except (ValueError, UnicodeDecodeError):
-                key = auth
-        elif auth:
-            key = auth
-        if not key:
-            return None, StripeError(401, "invalid_request_error", _NO_KEY)
-        if key.startswith(("sk_live_", "rk_live_")):
-            return None, StripeError(
-                401,
-                "invalid_request_error",
-                f"mockkit's Stripe fake runs in test mode only and refuses live API keys "
-                f"({_mask(key)}). Use a test key such as sk_test_123.",
-            )
-        if key.startswith(("pk_test_", "pk_live_")):
-            return None, StripeError(
-                401,
-                "invalid_request_error",
-                "This API call cannot be made with a publishable API key. Please use a secret "
-                "API key. You can find a list of your API keys at "
-                "https://dashboard.stripe.com/account/apikeys.",
-            )
-        if self.api_key is not None and key != self.api_key:
-            return None, StripeError(
-                401, "invalid_request_error", f"Invalid API Key provided: {_mask(key)}"
-            )
-        if not key.startswith(("sk_test_", "rk_test_")):
-            return None, StripeError(
-                401, "invalid_request_error", f"Invalid API Key provided: {_mask(key)}"
-            )
-        return key, None
+        return error.response(rid, headers=self._headers(request, rid))
 
     def dispatch(self, request: Request) -> Response:
         """Answer one request: hosted pages, or the API (auth, params, idempotency, expand)."""
         path = request.path
         if path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
-            return self._checkout_page(request)
+            return hosted.checkout(self.state, request)
         if path.startswith("/3d_secure_2/hosted/"):
-            return self._challenge_page(request)
+            return hosted.challenge(self.state, request)
         rid = "req_" + self.state.rng.randbytes(7).hex()
-        api_key, auth_error = self._authenticate(request)
-        if auth_error is not None:
-            return self._error(auth_error, rid, request)
-        if request.headers.get("Stripe-Account"):
-            return self._error(
-                StripeError(
+        method = request.method
+        try:
+            key = auth.api_key(request, self.api_key)
+            if request.headers.get("Stripe-Account"):
+                raise StripeError(
                     400,
                     "invalid_request_error",
                     "mockkit's Stripe fake does not emulate Connect: requests made on behalf of "
                     "a connected account (the Stripe-Account header, stripe_account=...) are "
                     "not supported.",
-                ),
-                rid,
-                request,
-            )
-        method = request.method
-        found = ROUTES.match(method, path) if not path.endswith("/search") else None
-        if found is None:
-            return self._unrecognized(request, rid)
-        endpoint, path_params = found
-        pairs = parse_form(request.query_string) if request.query_string else []
-        if method == "POST" and request.body:
-            pairs += parse_form(request.body)
-        try:
+                )
+            found = ROUTES.match(method, path) if not path.endswith("/search") else None
+            if found is None:
+                return self._unrecognized(request, rid)
+            endpoint, path_params = found
+            pairs = parse_form(request.query_string) if request.query_string else []
+            if method == "POST" and request.body:
+                pairs += parse_form(request.body)
             raw = decode(pairs)
             request.params = raw
             params = validate(raw, endpoint.spec, endpoint.required)
             if params.get("expand"):
                 check_expand(endpoint.kind, params["expand"])
+            idempotency_key = request.headers.get("Idempotency-Key") if method == "POST" else None
+            attempt = None
+            if idempotency_key:
+                attempt = self._idempotency.attempt(key, idempotency_key, method, path, pairs)
+                saved = self._idempotency.replay(attempt, self.state.now())
+                if saved is not None:
+                    return self._replay(request, rid, saved)
         except StripeError as exc:
             return self._error(exc, rid, request)
 
-        key = request.headers.get("Idempotency-Key") if method == "POST" else None
-        scope = fingerprint = None
-        if key and len(key) > 255:
-            return self._error(
-                StripeError(
-                    400,
-                    "invalid_request_error",
-                    "Idempotency-Key must be at most 255 characters long.",
-                    store=False,
-                ),
-                rid,
-                request,
-            )
-        if key:
-            scope = (api_key or "", key)
-            fingerprint = (method, path, tuple(sorted(pairs)))
-            saved = self._idempotency.get(scope)
-            if saved is not None and self.state.now() - saved.at < IDEMPOTENCY_TTL:
-                return self._replay(request, rid, key, saved, fingerprint)
-
-        self._set_context(rid, key, request.base_url, request.served)
         store = True
-        try:
-            result = endpoint.handler(self.state, params, **path_params)
-            paths = params.get("expand")
-            if paths:
-                result = expand(self.state, result, endpoint.kind, paths)
-            response = Response.json(result, 200, self._headers(request, rid))
-        except StripeError as exc:
-            store = exc.store
-            response = self._error(exc, rid, request)
-        finally:
-            self._set_context(None, None, None, False)
-        if scope is not None and fingerprint is not None and store:
-            self._idempotency[scope] = _Saved(
-                fingerprint, response.status, response.body, rid, self.state.now()
-            )
+        with self.state.serving(
+            rid, idempotency_key, base_url=request.base_url, served=request.served
+        ):
+            try:
+                result = endpoint.handler(self.state, params, **path_params)
+                paths = params.get("expand")
+                if paths:
+                    result = expand(self.state, result, endpoint.kind, paths)
+                response = Response.json(result, 200, self._headers(request, rid))
+            except StripeError as exc:
+                store = exc.store
+                response = self._error(exc, rid, request)
+        if attempt is not None and store:
+            self._idempotency.save(attempt, response.status, response.body, rid, self.state.now())
         return response
 
-    def _replay(
-        self,
-        request: Request,
-        rid: str,
-        key: str,
-        saved: _Saved,
-        fingerprint: tuple[str, str, tuple[tuple[str, str], ...]],
-    ) -> Response:
-        if saved.fingerprint != fingerprint:
-            return self._error(
-                StripeError(
-                    400,
-                    "idempotency_error",
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    "they were first used with. Try using a key other than "
-                    f"'{key}' if you meant to execute a different request.",
-                ),
-                rid,
-                request,
-            )
+    def _replay(self, request: Request, rid: str, saved: Saved) -> Response:
         headers = self._headers(request, rid)
         headers += [
             ("Idempotent-Replayed", "true"),
@@ -621,101 +499,6 @@ class StripeFake(BaseFake):
             "emulated."
         )
         return self._error(StripeError(404, "invalid_request_error", message), rid, request)
-
-    # ---- hosted pages ------------------------------------------------------------------------
-
-    def _checkout_page(self, request: Request) -> Response:
-        parts = request.path.strip("/").split("/")
-        if len(parts) != 3 or parts[:2] != ["c", "pay"]:
-            return Response.html(
-                checkout_page.message_page("Not found", "No such Checkout page."), 404
-            )
-        sid = parts[2]
-        sessions = CheckoutSessions.of(self.state)
-        session = sessions.store.by_id.get(sid)
-        if session is None:
-            return Response.html(
-                checkout_page.message_page("Not found", f"No such Checkout Session: {sid}"), 404
-            )
-        sessions.refresh(session)
-        if session["status"] == "complete":
-            return Response.html(
-                checkout_page.message_page(
-                    "Already paid",
-                    "This Checkout Session is complete.",
-                    self._success_url(session),
-                    "Back to the shop",
-                )
-            )
-        if session["status"] == "expired":
-            return Response.html(
-                checkout_page.message_page(
-                    "Session expired",
-                    "This Checkout Session has expired.",
-                    session["cancel_url"],
-                    "Back to the shop",
-                ),
-                410,
-            )
-        items = sessions.line_items(sid)
-        if request.method != "POST":
-            return Response.html(checkout_page.checkout_page(session, items))
-        form = dict(parse_qsl(request.text, keep_blank_values=True))
-        card = form.get("card") or "pm_card_visa"
-        if card not in checkout_page.PAGE_CARDS:
-            return Response.html(
-                checkout_page.checkout_page(session, items, f"Unknown test card: {card}"), 400
-            )
-        self._set_context(None, None, request.base_url, request.served)
-        try:
-            result = sessions.complete(sid, card, form.get("email") or None)
-        finally:
-            self._set_context(None, None, None, False)
-        if result.error is not None:
-            return Response.html(
-                checkout_page.checkout_page(session, items, result.error["message"]), 402
-            )
-        return Response.redirect(self._success_url(session) or "/", 303)
-
-    @staticmethod
-    def _success_url(session: dict[str, Any]) -> str | None:
-        url = session.get("success_url")
-        return url.replace("{CHECKOUT_SESSION_ID}", session["id"]) if url else None
-
-    def _challenge_page(self, request: Request) -> Response:
-        pid = request.path.rsplit("/", 1)[-1]
-        intents = PaymentIntents.of(self.state)
-        pi = intents.store.by_id.get(pid)
-        if pi is None:
-            return Response.html(
-                checkout_page.message_page("Not found", f"No such PaymentIntent: {pid}"), 404
-            )
-        if request.method != "POST":
-            if pi["status"] != "requires_action":
-                return Response.html(
-                    checkout_page.message_page(
-                        "Nothing to authenticate", f"This PaymentIntent is {pi['status']}."
-                    ),
-                    409,
-                )
-            return Response.html(checkout_page.challenge_page(pi))
-        action = dict(parse_qsl(request.text)).get("action", "complete")
-        try:
-            intents.authenticate(pid, succeed=action == "complete")
-        except StripeError as exc:
-            return Response.html(
-                checkout_page.message_page("Cannot authenticate", exc.message), 409
-            )
-        return_url = intents.return_url_of(pid)
-        if not return_url:
-            return Response.html(checkout_page.message_page("Done", f"PaymentIntent {pid}."))
-        sep = "&" if "?" in return_url else "?"
-        status = "succeeded" if action == "complete" else "failed"
-        return Response.redirect(
-            f"{return_url}{sep}payment_intent={pid}"
-            f"&payment_intent_client_secret={pi['client_secret']}&redirect_status={status}",
-            303,
-        )
 
     def __repr__(self) -> str:
         counts = ", ".join(

@@ -17,8 +17,9 @@ shallow copy is a faithful snapshot (event payloads, idempotent replays).
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Self, TypeVar, cast
 
 from mockkit.stripe.clock import Clock
@@ -80,6 +81,25 @@ class StripeState:
     @listeners.setter
     def listeners(self, value: list[Callable[[Obj], None]]) -> None:
         self.log.listeners = value
+
+    @contextlib.contextmanager
+    def serving(
+        self,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        served: bool = False,
+    ) -> Iterator[RequestContext]:
+        """The request being served, while the block runs (events name it, pages link to it)."""
+        ctx = self.context
+        ctx.request_id, ctx.idempotency_key = request_id, idempotency_key
+        ctx.base_url, ctx.served = base_url, served
+        try:
+            yield ctx
+        finally:
+            ctx.request_id = ctx.idempotency_key = ctx.base_url = None
+            ctx.served = False
 
     def model(self, cls: type[M]) -> M:
         """This account's instance of the resource state `cls` (e.g. `Customers`)."""

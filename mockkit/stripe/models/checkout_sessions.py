@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockkit.stripe.errors import invalid_request, param_error
+from mockkit.stripe.errors import StripeError, invalid_request, param_error
 from mockkit.stripe.models.customers import Customers
 from mockkit.stripe.models.payment_intents import CANCELABLE, PaymentIntents
 from mockkit.stripe.models.payment_methods import PaymentMethods
@@ -25,8 +25,8 @@ class CheckoutResult:
     """What a customer paying on the hosted Checkout page achieved."""
 
     session: Obj
-    #: The decline (code, decline_code, message) when the card was refused; None on success.
-    error: dict[str, Any] | None = None
+    #: The decline when the card was refused; None on success.
+    error: StripeError | None = None
 
 
 @dataclass
@@ -250,10 +250,7 @@ class CheckoutSessions(Model):
             pi, {"payment_method": pm["id"], "_checkout": True, "_authenticated": True}
         )
         if error is not None:
-            return CheckoutResult(
-                session,
-                {"code": error.code, "decline_code": error.decline_code, "message": error.message},
-            )
+            return CheckoutResult(session, error)
         customer_email = email or session["customer_email"]
         if customer_email is None and session["customer"]:
             customer_email = self.state.stores["customer"].by_id[session["customer"]]["email"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from mockkit.stripe import money
 from mockkit.stripe.cards import Card
-from mockkit.stripe.errors import StripeError, invalid_request, param_error
+from mockkit.stripe.errors import StripeError, card_error, invalid_request, param_error
 from mockkit.stripe.models.charges import Charges
 from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.objects import build
@@ -242,13 +242,7 @@ class PaymentIntents(Model):
                     pi,
                     pm,
                     card,
-                    StripeError(
-                        402,
-                        "card_error",
-                        "Your card was declined. This transaction requires authentication.",
-                        code="authentication_required",
-                        decline_code="authentication_required",
-                    ),
+                    card_error("authentication_required"),
                 )
             extra.card, extra.pm_id = card, pm["id"]
             pi["status"] = "requires_action"
@@ -256,7 +250,7 @@ class PaymentIntents(Model):
             self.state.emit("payment_intent.requires_action", pi)
             return pi, None
         if card.decline is not None:
-            return pi, self._fail(pi, pm, card, self._methods.card_error(card))
+            return pi, self._fail(pi, pm, card, card_error(card.decline))
         self._succeed(pi, pm, card, three_d_secure=card.action == "3ds")
         return pi, None
 
@@ -366,19 +360,14 @@ class PaymentIntents(Model):
                 },
             },
         )
+        # The intent keeps the decline as its `last_payment_error`: the same error object,
+        # with the failed charge and the payment method it was made with.
         last_error = {
-            "charge": charge["id"],
-            "code": error.code,
-            "decline_code": error.decline_code,
-            "doc_url": "https://stripe.com/docs/error-codes/"
-            + (error.code or "").replace("_", "-"),
-            "message": error.message,
+            **error.error_object(),
             "param": error.param,
+            "charge": charge["id"],
             "payment_method": pm.copy(),
-            "type": "card_error",
         }
-        if error.extra.get("advice_code"):
-            last_error["advice_code"] = error.extra["advice_code"]
         self.update(
             pi,
             {
@@ -409,16 +398,13 @@ class PaymentIntents(Model):
         if succeed:
             self._succeed(pi, pm, card, three_d_secure=True)
         else:
-            last_error = {
-                "code": "payment_intent_authentication_failure",
-                "doc_url": "https://stripe.com/docs/error-codes/"
-                "payment-intent-authentication-failure",
-                "message": "The provided PaymentMethod has failed authentication. You can "
-                "provide payment_method_data or a new PaymentMethod to attempt to fulfill this "
+            failure = invalid_request(
+                "The provided PaymentMethod has failed authentication. You can provide "
+                "payment_method_data or a new PaymentMethod to attempt to fulfill this "
                 "PaymentIntent again.",
-                "payment_method": pm.copy(),
-                "type": "invalid_request_error",
-            }
+                code="payment_intent_authentication_failure",
+            )
+            last_error = {**failure.error_object(), "payment_method": pm.copy()}
             self.update(
                 pi,
                 {

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mockkit.stripe import cards, objects
 from mockkit.stripe.cards import Card
-from mockkit.stripe.errors import StripeError, invalid_request, no_such, param_error
+from mockkit.stripe.errors import card_error, invalid_request, no_such, param_error
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
@@ -113,7 +111,7 @@ class PaymentMethods(Model):
         card = self.card_of(pm["id"])
         if card.decline is not None and not card.fail_on_charge_only:
             # Stripe checks the card when attaching: a declining test card cannot be saved.
-            raise self.card_error(card, payment_method=pm)
+            raise card_error(card.decline, payment_method=pm.copy())
 
     def attach(self, pm_ref: str, cid: str, param: str = "id") -> Obj:
         """POST /v1/payment_methods/{id}/attach."""
@@ -143,22 +141,3 @@ class PaymentMethods(Model):
             customer["invoice_settings"] = {**settings, "default_payment_method": None}
         self.state.emit("payment_method.detached", pm, previous)
         return pm
-
-    def card_error(
-        self, card: Card, *, payment_method: Obj | None = None, **extra: Any
-    ) -> StripeError:
-        """The 402 `card_error` charging `card` answers with (its decline)."""
-        decline = card.decline
-        assert decline is not None
-        if payment_method is not None:
-            extra["payment_method"] = payment_method.copy()
-        return StripeError(
-            402,
-            "card_error",
-            decline.message,
-            code=decline.code,
-            decline_code=decline.decline_code,
-            param=decline.param,
-            advice_code="try_again_later" if decline.code == "processing_error" else None,
-            **extra,
-        )

@@ -1,0 +1,108 @@
+"""The fake's hosted pages: Checkout's payment page and the 3D Secure challenge page.
+
+What a customer's browser does on `checkout.stripe.com/c/pay/<id>` and
+`hooks.stripe.com/3d_secure_2/hosted/<id>` (or their served equivalents). The HTML lives in
+`mockkit.stripe.checkout_page`; the rules in the Checkout Session and PaymentIntent state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockkit.http import Request, Response
+from mockkit.stripe import checkout_page
+from mockkit.stripe.errors import StripeError
+from mockkit.stripe.models.checkout_sessions import CheckoutSessions
+from mockkit.stripe.models.payment_intents import PaymentIntents
+from mockkit.stripe.state import StripeState
+
+__all__ = ["challenge", "checkout"]
+
+
+def checkout(state: StripeState, request: Request) -> Response:
+    """The Checkout page at `/c/pay/<session id>`: show it (GET), pay on it (POST)."""
+    parts = request.path.strip("/").split("/")
+    if len(parts) != 3 or parts[:2] != ["c", "pay"]:
+        return Response.html(checkout_page.message_page("Not found", "No such Checkout page."), 404)
+    sid = parts[2]
+    sessions = CheckoutSessions.of(state)
+    session = sessions.store.by_id.get(sid)
+    if session is None:
+        return Response.html(
+            checkout_page.message_page("Not found", f"No such Checkout Session: {sid}"), 404
+        )
+    sessions.refresh(session)
+    if session["status"] == "complete":
+        return Response.html(
+            checkout_page.message_page(
+                "Already paid",
+                "This Checkout Session is complete.",
+                _success_url(session),
+                "Back to the shop",
+            )
+        )
+    if session["status"] == "expired":
+        return Response.html(
+            checkout_page.message_page(
+                "Session expired",
+                "This Checkout Session has expired.",
+                session["cancel_url"],
+                "Back to the shop",
+            ),
+            410,
+        )
+    items = sessions.line_items(sid)
+    if request.method != "POST":
+        return Response.html(checkout_page.checkout_page(session, items))
+    form = dict(parse_qsl(request.text, keep_blank_values=True))
+    card = form.get("card") or "pm_card_visa"
+    if card not in checkout_page.PAGE_CARDS:
+        return Response.html(
+            checkout_page.checkout_page(session, items, f"Unknown test card: {card}"), 400
+        )
+    with state.serving(base_url=request.base_url, served=request.served):
+        result = sessions.complete(sid, card, form.get("email") or None)
+    if result.error is not None:
+        return Response.html(checkout_page.checkout_page(session, items, result.error.message), 402)
+    return Response.redirect(_success_url(session) or "/", 303)
+
+
+def _success_url(session: dict[str, Any]) -> str | None:
+    url = session.get("success_url")
+    return url.replace("{CHECKOUT_SESSION_ID}", session["id"]) if url else None
+
+
+def challenge(state: StripeState, request: Request) -> Response:
+    """The 3D Secure page of a PaymentIntent: show it (GET), complete or fail it (POST)."""
+    pid = request.path.rsplit("/", 1)[-1]
+    intents = PaymentIntents.of(state)
+    pi = intents.store.by_id.get(pid)
+    if pi is None:
+        return Response.html(
+            checkout_page.message_page("Not found", f"No such PaymentIntent: {pid}"), 404
+        )
+    if request.method != "POST":
+        if pi["status"] != "requires_action":
+            return Response.html(
+                checkout_page.message_page(
+                    "Nothing to authenticate", f"This PaymentIntent is {pi['status']}."
+                ),
+                409,
+            )
+        return Response.html(checkout_page.challenge_page(pi))
+    action = dict(parse_qsl(request.text)).get("action", "complete")
+    try:
+        intents.authenticate(pid, succeed=action == "complete")
+    except StripeError as exc:
+        return Response.html(checkout_page.message_page("Cannot authenticate", exc.message), 409)
+    return_url = intents.return_url_of(pid)
+    if not return_url:
+        return Response.html(checkout_page.message_page("Done", f"PaymentIntent {pid}."))
+    sep = "&" if "?" in return_url else "?"
+    status = "succeeded" if action == "complete" else "failed"
+    return Response.redirect(
+        f"{return_url}{sep}payment_intent={pid}"
+        f"&payment_intent_client_secret={pi['client_secret']}&redirect_status={status}",
+        303,
+    )
