@@ -8,9 +8,12 @@ Four sides make the very same call (`StripeClient.v1.payment_intents.create` wit
   intercepts HTTP can be cheaper.
 - ``responses stub``: one static `responses` stub for the URL, the cheapest thing people use
   today; the baseline of the budget.
-- ``fake in-process``: `mockkit.stripe.StripeFake` through its one `responses` callback.
+- ``fake in-process``: `mockkit.stripe.StripeFake` through its in-process `requests` adapter.
 - ``fake served``: the same fake over loopback HTTP, reached by the SDK's own `requests`
   client (a keep-alive session), pointed at it with `base_addresses`.
+- on httpx, the async call (`create_async` through `stripe.HTTPXClient`, on one event loop
+  kept for the whole run): ``respx stub`` (one static respx route, the httpx baseline) and
+  ``fake in-process (httpx)``.
 
 When the fake is available, the stub and the floor return the fake's own body for this call,
 so every side parses the same bytes.
@@ -18,6 +21,7 @@ so every side parses the same bytes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -33,7 +37,9 @@ NAME = "stripe_call"
 TITLE = "1. PaymentIntent.create"
 API_KEY = "sk_test_mockkitbench0000000000000000"
 URL = "https://api.stripe.com/v1/payment_intents"
-BUDGET = 1.3
+BUDGET = 1.0
+SERVED_BUDGET = 2.0
+HTTPX_BUDGET = 1.0
 
 
 class MemoryHTTPClient(stripe.HTTPClient):
@@ -67,6 +73,18 @@ def _create(client: stripe.StripeClient) -> Callable[[], Any]:
 
     def op() -> Any:
         return client.v1.payment_intents.create(params=params)  # type: ignore[arg-type]
+
+    return op
+
+
+def _create_async(
+    client: stripe.StripeClient, loop: asyncio.AbstractEventLoop
+) -> Callable[[], Any]:
+    params = payloads.PAYMENT_INTENT_PARAMS
+
+    def op() -> Any:
+        coro = client.v1.payment_intents.create_async(params=params)  # type: ignore[arg-type]
+        return loop.run_until_complete(coro)
 
     return op
 
@@ -148,6 +166,33 @@ def run(quick: bool) -> list[Row]:
 
             sides += [Side("fake in-process", in_process), Side("fake served", served)]
 
+            import respx
+
+            loop = asyncio.new_event_loop()
+            stack.callback(loop.close)
+            async_client = stripe.StripeClient(API_KEY, http_client=stripe.HTTPXClient())
+
+            @contextlib.contextmanager
+            def respx_stub() -> Iterator[Callable[[], Any]]:
+                with respx.mock(assert_all_called=False) as router:
+                    router.post(URL).respond(
+                        200,
+                        content=body,
+                        headers={"Content-Type": "application/json", "Request-Id": "req_bench"},
+                    )
+                    yield _create_async(async_client, loop)
+
+            @contextlib.contextmanager
+            def in_process_httpx() -> Iterator[Callable[[], Any]]:
+                fake.reset()
+                with fake:
+                    yield _create_async(async_client, loop)
+
+            sides += [
+                Side("respx stub", respx_stub),
+                Side("fake in-process (httpx)", in_process_httpx),
+            ]
+
         times = interleave(sides, rounds=rounds, inner=inner, blocks=blocks)
 
     stub_times = times["responses stub"]
@@ -179,14 +224,30 @@ def run(quick: bool) -> list[Row]:
     summary = fake_row.ratio
     fake_row.met = summary is not None and summary.median <= BUDGET
     rows.append(fake_row)
-    rows.append(
-        Row(
-            NAME,
-            "fake served (loopback)",
-            times["fake served"],
-            "responses stub",
-            ratios(times["fake served"], stub_times),
-            "x stub",
-        )
+    served_row = Row(
+        NAME,
+        "fake served (loopback)",
+        times["fake served"],
+        "responses stub",
+        ratios(times["fake served"], stub_times),
+        "x stub",
+        budget=f"<= {SERVED_BUDGET}x stub",
     )
+    summary = served_row.ratio
+    served_row.met = summary is not None and summary.median <= SERVED_BUDGET
+    rows.append(served_row)
+    respx_times = times["respx stub"]
+    rows.append(Row(NAME, "httpx, async: respx stub (baseline)", respx_times))
+    httpx_row = Row(
+        NAME,
+        "httpx, async: fake in-process",
+        times["fake in-process (httpx)"],
+        "respx stub",
+        ratios(times["fake in-process (httpx)"], respx_times),
+        "x respx",
+        budget=f"<= {HTTPX_BUDGET}x respx",
+    )
+    summary = httpx_row.ratio
+    httpx_row.met = summary is not None and summary.median <= HTTPX_BUDGET
+    rows.append(httpx_row)
     return rows

@@ -307,9 +307,17 @@ class BaseFake:
 
     @property
     def mock(self) -> responses.RequestsMock:
-        """The active `responses` mock, to add a test's own stubs beside the fake."""
-        if self._mock is None:
+        """The `responses` mock answering other hosts, to add a test's own stubs beside the fake.
+
+        mockkit's own while the test runs none; the test's own when it started one first.
+        """
+        if self._in_process is None:
             raise RuntimeError(f"{type(self).__name__} is not active; use `with fake:`")
+        if self._mock is None:
+            raise RuntimeError(
+                "no `responses` mock is active beside the fake: something else patches "
+                "requests' HTTPAdapter.send"
+            )
         return self._mock
 
     def register(self, mock: responses.RequestsMock) -> None:

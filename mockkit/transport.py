@@ -1,10 +1,12 @@
-"""How requests reach a fake: in-process through `responses`, or over a loopback HTTP server.
+"""How requests reach a fake: in-process (requests and httpx), or over a loopback HTTP server.
 
 Both transports turn the client's request into a `mockkit.http.Request`, call the fake's
-`handle()`, and turn the `mockkit.http.Response` back. Transport-level failures (timeouts,
-resets, truncated bodies) are raised by faults as `TransportFault`; each transport carries them
-out its own way: the in-process one raises the exception `requests` would raise, the server
-does it for real on the socket, so clients other than `requests` see them too.
+`handle()`, and turn the `mockkit.http.Response` back. In-process, one table maps each origin
+to the fake answering it; `mockkit.requests_transport` and `mockkit.httpx_transport` hook the
+two client libraries' per-URL adapter / transport choice into it. Transport-level failures
+(timeouts, resets, truncated bodies) are raised by faults as `TransportFault`; each transport
+carries them out its own way: in-process the exception the client library would raise, served
+for real on the socket, so any client sees them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "TransportFault",
     "block_network",
     "intercept",
+    "is_loopback",
     "no_retry_sleep",
 ]
 
@@ -61,6 +64,10 @@ class TransportFault(Exception):
         return requests.exceptions.ConnectionError(
             str(self) or type(self).__name__, request=request
         )
+
+    def to_httpx_exception(self, request: Any, httpx: Any) -> BaseException:
+        """The exception httpx raises for this failure (`httpx` is the httpx or httpx2 module)."""
+        return httpx.ConnectError(str(self) or type(self).__name__, request=request)  # type: ignore[no-any-return]
 
     def serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Carry the failure out on the served connection (default: reset it).
@@ -136,26 +143,34 @@ def no_retry_sleep() -> Iterator[list[float]]:
 # --------------------------------------------------------------------------------------------
 
 
-def request_from_prepared(prepared: requests.PreparedRequest) -> Request:
-    """Translate a `requests.PreparedRequest` into a mockkit `Request`."""
+def request_from_prepared(prepared: requests.PreparedRequest, timeout: Any = None) -> Request:
+    """Translate a `requests.PreparedRequest` into a mockkit `Request`.
+
+    `timeout` is the `timeout=` the adapter was given; without it, the one `responses` keeps
+    on the prepared request is used.
+    """
     body = prepared.body
     if body is None:
         raw = b""
+    elif isinstance(body, bytes):
+        raw = body
     elif isinstance(body, str):
         raw = body.encode("utf-8")
-    elif isinstance(body, bytes | bytearray):
+    elif isinstance(body, bytearray):
         raw = bytes(body)
-    else:  # a file-like or generator body (responses has already read file-likes)
+    elif hasattr(body, "read"):  # a file-like body
+        data = body.read()
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    else:  # a generator of chunks
         raw = b"".join(chunk.encode() if isinstance(chunk, str) else bytes(chunk) for chunk in body)
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(prepared.headers)
-    # `responses` keeps the send() keyword arguments on the prepared request: the timeout.
-    req_kwargs = getattr(prepared, "req_kwargs", None) or {}
+    if timeout is None:
+        timeout = (getattr(prepared, "req_kwargs", None) or {}).get("timeout")
     return Request(
         method=prepared.method or "GET",
         url=prepared.url or "",
-        headers=headers,
+        headers=CaseInsensitiveDict(prepared.headers),
         body=raw,
-        timeout=req_kwargs.get("timeout"),
+        timeout=timeout,
     )
 
 
@@ -185,6 +200,7 @@ def make_callback(
 def register(handler: Handler, hosts: Iterable[str], mock: responses.RequestsMock) -> None:
     """Register one callback per host (and method) for `handler` on a `responses` mock.
 
+    For a test that runs its own `responses` mock and wants a fake answered *through* it.
     One host-level dispatch instead of a stub per URL: `responses` checks every registered stub
     on every call, so hundreds of per-URL stubs would slow each call down.
     """
@@ -195,55 +211,109 @@ def register(handler: Handler, hosts: Iterable[str], mock: responses.RequestsMoc
             mock.add_callback(method, pattern, callback=callback)  # type: ignore[arg-type]
 
 
-class _Interceptor:
-    """The one `responses` mock shared by every active fake (reference counted).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: The origin (scheme://authority) at the start of an absolute URL.
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
-    Two `responses` mocks cannot be active at once (the last one started answers alone), so
-    fakes entered together share one: a GitHub fake and a Stripe fake in the same test both
-    answer.
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of `url`, lower-cased, the scheme's default port left out."""
+    m = _ORIGIN.match(url)
+    found = (m.group() if m else url).lower()
+    scheme, _, authority = found.partition("://")
+    host, sep, port = authority.rpartition(":")
+    if sep and "]" not in port and port.isdigit() and _DEFAULT_PORTS.get(scheme) == int(port):
+        return f"{scheme}://{host}"
+    return found
+
+
+class _Routing:
+    """Which fake answers which origin, and the hooks that send requests there.
+
+    One table for every client library: `requests` sessions (an adapter per fake) and httpx
+    clients (a transport per fake) look the request's origin up here. The fake entered last
+    answers an origin two active handlers share. Reference counted: the hooks are installed
+    when the first fake starts and removed when the last one stops.
     """
 
     def __init__(self) -> None:
-        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.lock = threading.Lock()
+        self.table: dict[str, list[Handler]] = {}
         self.depth = 0
+        #: A `responses` mock started under the fakes when no other one was active: it refuses
+        #: unknown hosts at once and holds a test's own stubs (`fake.mock`).
+        self.fallback: responses.RequestsMock | None = None
+
+    def lookup(self, url: str) -> Handler | None:
+        """The handler answering `url`'s origin, or None."""
+        if not self.table:
+            return None
+        handlers = self.table.get(origin(url))
+        return handlers[-1] if handlers else None
+
+    def lookup_origin(self, key: str) -> Handler | None:
+        """The handler answering an origin already normalised (httpx gives its parts)."""
+        handlers = self.table.get(key.lower())
+        return handlers[-1] if handlers else None
+
+    def origins(self) -> list[str]:
+        """Every origin answered now."""
+        return sorted(self.table)
 
 
-_interceptor_lock = threading.Lock()
-_interceptor: _Interceptor | None = None
+_routing = _Routing()
 
 
 @contextlib.contextmanager
-def intercept(handler: Handler, hosts: Iterable[str]) -> Iterator[responses.RequestsMock]:
+def intercept(handler: Handler, hosts: Iterable[str]) -> Iterator[responses.RequestsMock | None]:
     """Answer every request to `hosts` in-process with `handler` while the block runs.
 
-    Requests to any other host fail at once with `requests.ConnectionError`, as `responses`
-    does. Yields the shared `responses.RequestsMock`, so a test can add its own stubs beside the
-    fakes.
+    Through `requests` (any session) and httpx / httpx2 (`Client` and `AsyncClient`), for
+    clients made before or after the block started. Requests to other hosts go where they
+    would have gone: to a `responses`, respx or pytest-httpx mock the test runs (started
+    before or after), or, when none is active, they fail at once with
+    `requests.ConnectionError` / `httpx.ConnectError` (loopback excepted for httpx). Yields
+    the `responses` mock that answers other hosts through `requests` (mockkit's own when the
+    test runs none), so a test can add its own stubs beside the fakes; None when an unknown
+    patch sits on `requests`' adapter.
     """
-    global _interceptor
-    host_list = list(hosts)
-    with _interceptor_lock:
-        if _interceptor is None:
-            _interceptor = _Interceptor()
-            _interceptor.mock.start()
-        current = _interceptor
-        current.depth += 1
-        before = list(current.mock.registered())
-        register(handler, host_list, current.mock)
-        mine = [m for m in current.mock.registered() if m not in before]
+    from mockkit import httpx_transport, requests_transport
+
+    keys = [origin(h) for h in hosts]
+    with _routing.lock:
+        if _routing.depth == 0:
+            if requests_transport.is_pristine_send():
+                _routing.fallback = responses.RequestsMock(assert_all_requests_are_fired=False)
+                _routing.fallback.start()
+            requests_transport.install(_routing.lookup)
+            httpx_transport.install(_routing.lookup_origin, _routing.origins)
+        _routing.depth += 1
+        for key in keys:
+            _routing.table.setdefault(key, []).append(handler)
+        mock = _routing.fallback or requests_transport.active_responses_mock()
     try:
         with no_retry_sleep():
-            yield current.mock
+            yield mock
     finally:
-        with _interceptor_lock:
-            for match in mine:
-                with contextlib.suppress(ValueError):
-                    current.mock.registered().remove(match)
-            current.depth -= 1
-            if current.depth == 0:
-                current.mock.stop()
-                current.mock.reset()
-                _interceptor = None
+        with _routing.lock:
+            for key in keys:
+                handlers = _routing.table.get(key, [])
+                # Remove this entry (the last one of this handler: nesting unwinds in order).
+                for i in range(len(handlers) - 1, -1, -1):
+                    if handlers[i] is handler:
+                        del handlers[i]
+                        break
+                if not handlers:
+                    _routing.table.pop(key, None)
+            _routing.depth -= 1
+            if _routing.depth == 0:
+                _routing.table.clear()
+                requests_transport.uninstall()
+                httpx_transport.uninstall()
+                fallback, _routing.fallback = _routing.fallback, None
+                if fallback is not None:
+                    fallback.stop()
+                    fallback.reset()
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,7 +524,8 @@ class NetworkBlockedError(OSError):
     """Raised when code under test tries to reach a non-loopback address."""
 
 
-def _is_loopback(host: Any) -> bool:
+def is_loopback(host: Any) -> bool:
+    """Whether `host` (a name or an address) is this machine: loopback, localhost, a socket."""
     if not isinstance(host, str):
         return True  # unix sockets and the like are local
     if host in ("localhost", ""):
@@ -482,7 +553,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
         host = address[0] if isinstance(address, tuple) else address
         if isinstance(host, bytes | bytearray):  # CPython takes (b"203.0.113.7", 443) too
             host = bytes(host).decode("ascii", "replace")
-        if not _is_loopback(host) and host not in allowed:
+        if not is_loopback(host) and host not in allowed:
             raise NetworkBlockedError(
                 f"mockkit blocked a network connection to {address!r}: tests run offline. "
                 "Use a fake, a stub or a cassette for this host."
@@ -507,7 +578,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(host, bytes):
             host = host.decode("ascii", "replace")
-        if host is not None and not _is_loopback(host) and host not in allowed:
+        if host is not None and not is_loopback(host) and host not in allowed:
             raise NetworkBlockedError(
                 f"mockkit blocked a DNS lookup of {host!r}: tests run offline. "
                 "Use a fake, a stub or a cassette for this host."

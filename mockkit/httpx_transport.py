@@ -1,0 +1,206 @@
+"""The in-process transport for httpx (and its `httpx2` fork): sync and async, picked by host.
+
+httpx picks a transport per URL (`Client._transport_for_url`: the mounts, else the client's
+own transport). While a fake is active that choice hands out a `FakeTransport` for the fake's
+hosts, on `Client` and `AsyncClient` alike, for clients made before or after the fake
+started. Every other host keeps the transport it would have had, so a test's own respx or
+pytest-httpx mock (which patch the transport's methods or httpcore below it), started before
+or after the fake, still answers them.
+
+A request to a host no fake answers, on a plain `HTTPTransport` that nothing else mocks, fails
+at once with `ConnectError` for a non-loopback host, as the `requests` side refuses it: an
+unmocked call never leaves the process while a fake is active.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from requests.structures import CaseInsensitiveDict
+
+from mockkit.http import Request, Response
+from mockkit.transport import Handler, TransportFault, is_loopback
+
+__all__ = ["install", "modules", "origin_of", "request_from_httpx", "uninstall"]
+
+#: The httpx-compatible libraries mockkit answers, by import name.
+LIBRARIES = ("httpx", "httpx2")
+
+
+def modules() -> list[ModuleType]:
+    """The httpx libraries installed here (imported on first use)."""
+    found = []
+    for name in LIBRARIES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+            found.append(importlib.import_module(name))
+        except ImportError:  # pragma: no cover - a broken install
+            continue
+    return found
+
+
+def origin_of(url: Any) -> str:
+    """`scheme://host[:port]` of an httpx `URL`, default port left out, as fakes' hosts are."""
+    port = url.port
+    host = url.host
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{url.scheme}://{host}:{port}" if port is not None else f"{url.scheme}://{host}"
+
+
+def _timeout(extensions: Any) -> tuple[float | None, float | None] | None:
+    timeout = extensions.get("timeout") if extensions else None
+    if not isinstance(timeout, dict):
+        return None
+    return timeout.get("connect"), timeout.get("read")
+
+
+def request_from_httpx(request: Any) -> Request:
+    """Translate an httpx `Request` (body already read) into a mockkit `Request`."""
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for raw_name, raw_value in request.headers.raw:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return Request(
+        method=request.method,
+        url=str(request.url),
+        headers=headers,
+        body=request.content,
+        timeout=_timeout(request.extensions),
+    )
+
+
+def _make_transport(lib: ModuleType) -> type:
+    """The `FakeTransport` class of one httpx library (httpx and httpx2 have separate bases)."""
+
+    def answer(handler: Handler, request: Any) -> Any:
+        mine = request_from_httpx(request)
+        try:
+            response: Response = handler.handle(mine)
+        except TransportFault as fault:
+            raise fault.to_httpx_exception(request, lib) from None
+        body = response.body if request.method != "HEAD" else b""
+        return lib.Response(
+            response.status, headers=response.headers, content=body, request=request
+        )
+
+    class FakeTransport(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[name-defined,misc]
+        """An httpx transport (sync and async) answering every request with one fake."""
+
+        def __init__(self, handler: Handler) -> None:
+            self.handler = handler
+
+        def handle_request(self, request: Any) -> Any:
+            request.read()
+            return answer(self.handler, request)
+
+        async def handle_async_request(self, request: Any) -> Any:
+            await request.aread()
+            return answer(self.handler, request)
+
+    FakeTransport.__module__ = __name__
+    FakeTransport.__qualname__ = f"FakeTransport[{lib.__name__}]"
+    return FakeTransport
+
+
+def _make_refusal(lib: ModuleType) -> type:
+    class Refusal(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[name-defined,misc]
+        """Fails every request at once: no fake answers its host and nothing else mocks it."""
+
+        def __init__(self, origin: str, known: Callable[[], list[str]]) -> None:
+            self.origin = origin
+            self.known = known
+
+        def error(self, request: Any) -> Exception:
+            hosts = ", ".join(self.known()) or "none"
+            return lib.ConnectError(  # type: ignore[no-any-return]
+                f"Connection refused by mockkit: no active fake answers {request.method} "
+                f"{request.url} (fakes answer: {hosts}). Add a fake for {self.origin}, or "
+                "mock it with respx / pytest-httpx.",
+                request=request,
+            )
+
+        def handle_request(self, request: Any) -> Any:
+            raise self.error(request)
+
+        async def handle_async_request(self, request: Any) -> Any:
+            raise self.error(request)
+
+    return Refusal
+
+
+def _is_pristine(method: Any, library: str) -> bool:
+    """Whether a transport method is the library's own (respx / pytest-httpx replace it)."""
+    return str(getattr(method, "__module__", "")).startswith(library)
+
+
+def _unmocked(lib: ModuleType, transport: Any) -> bool:
+    """Whether `transport` would really reach the network (nothing mocks it)."""
+    if type(transport) is lib.HTTPTransport:
+        method, pool_method = "handle_request", "handle_request"
+        pool = getattr(transport, "_pool", None)
+    elif type(transport) is lib.AsyncHTTPTransport:
+        method, pool_method = "handle_async_request", "handle_async_request"
+        pool = getattr(transport, "_pool", None)
+    else:
+        return False  # a custom, mock or ASGI/WSGI transport: the test chose it
+    if not _is_pristine(getattr(type(transport), method), lib.__name__):
+        return False
+    core = "httpcore2" if lib.__name__ == "httpx2" else "httpcore"
+    return pool is None or _is_pristine(getattr(type(pool), pool_method, None), core)
+
+
+_installed: list[tuple[type, Any]] = []
+
+
+def install(lookup: Callable[[Any], Handler | None], known: Callable[[], list[str]]) -> None:
+    """Route httpx clients' requests for hosts `lookup` knows to that host's fake.
+
+    `lookup` takes an origin (`https://api.stripe.com`); `known` lists the origins answered,
+    for the refusal message.
+    """
+    if _installed:
+        return
+    for lib in modules():
+        transport_cls = _make_transport(lib)
+        refusal_cls = _make_refusal(lib)
+        for client_cls in (lib.Client, lib.AsyncClient):
+            original = client_cls.__dict__["_transport_for_url"]
+            transports: dict[int, Any] = {}
+
+            def transport_for_url(
+                self: Any,
+                url: Any,
+                _original: Any = original,
+                _transports: dict[int, Any] = transports,
+                _lib: ModuleType = lib,
+                _fake: type = transport_cls,
+                _refusal: type = refusal_cls,
+            ) -> Any:
+                origin = origin_of(url)
+                handler = lookup(origin)
+                if handler is None:
+                    chosen = _original(self, url)
+                    if not is_loopback(url.host) and _unmocked(_lib, chosen):
+                        return _refusal(origin, known)
+                    return chosen
+                transport = _transports.get(id(handler))
+                if transport is None or transport.handler is not handler:
+                    transport = _transports[id(handler)] = _fake(handler)
+                return transport
+
+            _installed.append((client_cls, original))
+            client_cls._transport_for_url = transport_for_url
+
+
+def uninstall() -> None:
+    """Give httpx clients their own transports back."""
+    while _installed:
+        client_cls, original = _installed.pop()
+        client_cls._transport_for_url = original  # type: ignore[attr-defined]
