@@ -12,6 +12,7 @@ for real on the socket, so any client sees them.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import ipaddress
 import re
 import socket
@@ -277,7 +278,9 @@ def intercept(handler: Handler, hosts: Iterable[str]) -> Iterator[responses.Requ
     test runs none), so a test can add its own stubs beside the fakes; None when an unknown
     patch sits on `requests`' adapter.
     """
-    from mockkit import httpx_transport, requests_transport
+    # Imported by name: both modules build on this one.
+    httpx_transport: Any = importlib.import_module("mockkit.httpx_transport")
+    requests_transport: Any = importlib.import_module("mockkit.requests_transport")
 
     keys = [origin(h) for h in hosts]
     with _routing.lock:

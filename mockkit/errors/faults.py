@@ -44,6 +44,10 @@ class Outcome:
     requests: str
     authlib: str
     served: str
+    #: What plain httpx (or httpx2) raises in-process.
+    httpx: str = "-"
+    #: Requests stripe-python's async client (`*_async`, over httpx) sends for one call.
+    stripe_async_attempts: int = 0
 
 
 class Fault:
@@ -206,6 +210,16 @@ class Fault:
         """How many requests stripe-python sends for one call that meets this fault every time."""
         return 1 + max_network_retries if self.stripe_retried() else 1
 
+    def stripe_async_attempts(self, max_network_retries: int = 2) -> int:
+        """The same for stripe-python's async methods, over its `HTTPXClient`.
+
+        It differs for failures below HTTP: that client retries every one of them (a TLS
+        failure and a cut body too), where the `requests` one does not.
+        """
+        request = stripe_library.probe()
+        retried = stripe_library.retried(self._reply(request), request, async_client=True)
+        return 1 + max_network_retries if retried else 1
+
     def outcome(self) -> Outcome:
         """What each SDK raises for this fault, and stripe-python's attempts (default retries)."""
         # A provider's own fault only means something to its own SDK.
@@ -217,6 +231,8 @@ class Fault:
             requests=self._label("requests"),
             authlib=self._label("authlib") if for_authlib else "-",
             served=self.served,
+            httpx=self._label("httpx"),
+            stripe_async_attempts=self.stripe_async_attempts() if for_stripe else 0,
         )
 
     def _label(self, sdk: SDK) -> str:
@@ -311,12 +327,22 @@ class Slow(Fault):
             stripe_raises = base.stripe if base else "nothing (usual answer)"
             attempts = base.stripe_attempts if base else 1
         then = base.requests if base else "the usual answer"
+        async_attempts = (
+            self.stripe_async_attempts()
+            if self.seconds >= STRIPE_DEFAULT_TIMEOUT
+            else (base.stripe_async_attempts if base else 1)
+        )
         return Outcome(
             stripe=stripe_raises,
             stripe_attempts=attempts,
             requests=f"{timed_out}, else {then}",
             authlib=f"{timed_out}, else {base.authlib if base else 'the usual answer'}",
             served=self.served,
+            httpx=(
+                f"httpx.ReadTimeout if timeout < {self.seconds:g} s, else "
+                f"{base.httpx if base else 'the usual answer'}"
+            ),
+            stripe_async_attempts=async_attempts,
         )
 
 

@@ -69,13 +69,14 @@ def _code(text: str) -> str:
 def table() -> str:
     """The README's factory table (Markdown), computed from the SDKs' own behaviour."""
     rows = [
-        "| Factory | stripe-python raises | Attempts | `requests` sees | authlib `fetch_token()` raises | Served (loopback) |",  # noqa: E501
-        "|---|---|---|---|---|---|",
+        "| Factory | stripe-python raises | Attempts (sync / async) | `requests` sees | `httpx` sees | authlib `fetch_token()` raises | Served (loopback) |",  # noqa: E501
+        "|---|---|---|---|---|---|---|",
     ]
     for name, fault in catalog().items():
         o = fault.outcome()
+        attempts = f"{o.stripe_attempts} / {o.stripe_async_attempts}" if o.stripe_attempts else "-"
         rows.append(
-            f"| `{name}` | {_code(o.stripe)} | {o.stripe_attempts or '-'} | "
-            f"{_code(o.requests)} | {_code(o.authlib)} | {o.served} |"
+            f"| `{name}` | {_code(o.stripe)} | {attempts} | "
+            f"{_code(o.requests)} | {_code(o.httpx)} | {_code(o.authlib)} | {o.served} |"
         )
     return "\n".join(rows) + "\n"

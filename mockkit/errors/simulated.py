@@ -112,6 +112,10 @@ class SimulatedFault(TransportFault):
         """The exception `requests` raises for this failure (what the in-process side raises)."""
         return self.to_exception("requests", request)
 
+    def to_httpx_exception(self, request: Any, httpx: Any) -> BaseException:
+        """The exception httpx (or httpx2, the library of `request`) raises for this failure."""
+        return self.to_exception("httpx", request)
+
 
 class SimulatedConnectTimeout(SimulatedFault):
     """No connection within the timeout. Served: the connection is held unanswered."""

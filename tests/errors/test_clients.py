@@ -11,12 +11,12 @@ from mockkit.errors import clients
 
 
 def test_each_library_is_one_module_found_by_its_name() -> None:
-    assert clients.available() == ["authlib", "requests", "stripe"]
+    assert clients.available() == ["authlib", "httpx", "requests", "stripe"]
     assert {clients.get(name).name for name in clients.available()} == set(clients.available())
 
 
 def test_an_unknown_library_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"knows no client library 'httpz'.*requests, stripe"):
+    with pytest.raises(ValueError, match=r"no client library 'httpz'.*httpx, requests, stripe"):
         errors.read_timeout().exception("httpz")
 
 

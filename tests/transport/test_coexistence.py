@@ -6,7 +6,6 @@ The fake answers its hosts; the test's mock answers the rest, as if the other we
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -73,7 +72,6 @@ def test_stubs_added_on_fake_mock_answer_other_hosts() -> None:
 # ---- respx -------------------------------------------------------------------------------
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize("respx_first", [True, False], ids=["respx-first", "fake-first"])
 async def test_respx_in_either_order(respx_first: bool) -> None:
     fake = StripeFake()
@@ -91,7 +89,6 @@ async def test_respx_in_either_order(respx_first: bool) -> None:
     assert [r.path for r in fake.requests] == ["/v1/payment_intents"]
 
 
-@pytest.mark.anyio
 async def test_respx_transport_mode_started_first() -> None:
     with respx.mock(using="httpx", assert_all_called=True) as router, StripeFake():
         router.get(OTHER).respond(204)
@@ -99,7 +96,6 @@ async def test_respx_transport_mode_started_first() -> None:
         assert httpx.get(OTHER).status_code == 204
 
 
-@pytest.mark.anyio
 async def test_respx_transport_mode_started_after_the_fake_passes_its_hosts_through() -> None:
     # respx's transport mode, started last, sees every request first, as it would in front of
     # any transport: its pass_through() routes hand the fake's hosts on to the fake.
@@ -120,7 +116,6 @@ def stripe_fake() -> Iterator[StripeFake]:
         yield fake
 
 
-@pytest.mark.anyio
 async def test_pytest_httpx_set_up_first(httpx_mock: HTTPXMock, stripe_fake: StripeFake) -> None:
     httpx_mock.add_response(url=OTHER, json={"pong": True})
     assert (await _pay_async()).startswith("pi_")
@@ -130,7 +125,6 @@ async def test_pytest_httpx_set_up_first(httpx_mock: HTTPXMock, stripe_fake: Str
     assert len(stripe_fake.requests) == 1
 
 
-@pytest.mark.anyio
 async def test_pytest_httpx_set_up_after_the_fake(
     stripe_fake: StripeFake, httpx_mock: HTTPXMock
 ) -> None:
@@ -140,8 +134,3 @@ async def test_pytest_httpx_set_up_after_the_fake(
         assert client.get(OTHER).json() == {"pong": True}
     assert len(httpx_mock.get_requests()) == 1
     assert len(stripe_fake.requests) == 1
-
-
-@pytest.fixture
-def anyio_backend() -> Any:
-    return "asyncio"

@@ -20,8 +20,6 @@ from mockkit.oauth import GitHubFake, OIDCProviderFake
 from mockkit.stripe import StripeFake
 from mockkit.transport import requested_sleeps
 
-pytestmark = pytest.mark.anyio
-
 KEY = "sk_test_mockkit_httpx"
 CARD = {"payment_method": "pm_card_visa", "payment_method_types": ["card"], "confirm": True}
 
@@ -63,8 +61,9 @@ async def test_stripe_client_with_httpx_client_goes_to_the_fake(fake: StripeFake
 async def test_async_timeouts_keep_their_retries_and_skip_their_sleeps(fake: StripeFake) -> None:
     rule = fake.inject(mockkit.errors.read_timeout(), path="/v1/payment_intents", times=None)
     before = len(requested_sleeps)
-    with pytest.raises(stripe.APIConnectionError):
+    with pytest.raises(stripe.APIConnectionError) as caught:
         await stripe.PaymentIntent.create_async(amount=100, currency="usd")
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)  # httpx's own exception
     assert rule.fired == 3  # the first attempt and stripe-python's two retries
     assert len(requested_sleeps) - before == 2  # both backoffs were asked for, none was slept
     # The idempotency key stayed the same across the attempts, as against Stripe.
@@ -78,6 +77,46 @@ async def test_a_rule_that_fires_once_lets_the_retry_succeed(fake: StripeFake) -
     assert intent.id.startswith("pi_")
     assert rule.fired == 1
     assert len(list(fake.calls("POST", "/v1/payment_intents"))) == 2
+
+
+async def test_the_async_client_retries_a_cut_body_where_the_sync_one_does_not(
+    fake: StripeFake,
+) -> None:
+    fault = mockkit.errors.truncated_body()
+    rule = fake.inject(fault, path="/v1/payment_intents", times=None)
+    with pytest.raises(stripe.APIConnectionError) as caught:
+        await stripe.PaymentIntent.create_async(amount=100, currency="usd")
+    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+    assert rule.fired == fault.stripe_async_attempts() == 3
+    with pytest.raises(stripe.APIConnectionError):
+        stripe.PaymentIntent.create(amount=100, currency="usd")
+    assert rule.fired - 3 == fault.stripe_attempts() == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (mockkit.errors.connect_timeout(), httpx.ConnectTimeout),
+        (mockkit.errors.read_timeout(), httpx.ReadTimeout),
+        (mockkit.errors.connection_refused(), httpx.ConnectError),
+        (mockkit.errors.connection_reset(), httpx.ReadError),
+        (mockkit.errors.dns_failure(), httpx.ConnectError),
+        (mockkit.errors.ssl_error(), httpx.ConnectError),
+        (mockkit.errors.truncated_body(), httpx.RemoteProtocolError),
+        (mockkit.errors.slow(30), httpx.ReadTimeout),
+    ],
+    ids=lambda v: getattr(v, "name", getattr(v, "__name__", "")),
+)
+def test_plain_httpx_raises_its_own_exception_for_each_transport_fault(
+    fault: mockkit.errors.Fault, expected: type[Exception]
+) -> None:
+    with GitHubFake() as github:
+        github.inject(fault)
+        with pytest.raises(expected, match="simulated by mockkit|timed out") as caught:
+            httpx.get("https://api.github.com/user", timeout=10)
+    assert caught.value.request.url == "https://api.github.com/user"
+    # The docs table's httpx column says the same.
+    assert fault.outcome().httpx.startswith(f"httpx.{expected.__name__}")
 
 
 def test_sync_httpx_and_requests_share_one_github_fake() -> None:

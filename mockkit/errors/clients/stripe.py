@@ -62,15 +62,28 @@ class StripeLibrary(ClientLibrary):
             return exc
         return None
 
-    def retried(self, reply: Reply, request: Request) -> bool:
-        """Whether stripe-python retries a call that met `reply` (its `_should_retry` rule)."""
+    def retried(self, reply: Reply, request: Request, *, async_client: bool = False) -> bool:
+        """Whether stripe-python retries a call that met `reply` (its `_should_retry` rule).
+
+        `async_client=True`: for its async methods, whose `HTTPXClient` maps transport
+        failures its own way (every one of them retryable).
+        """
         import stripe
         from stripe._http_client import HTTPClient
 
-        client = stripe.RequestsClient()
+        client: Any = stripe.RequestsClient()
         if isinstance(reply, TransportFault):
-            error = self.raised(reply, request)
-            assert isinstance(error, stripe.APIConnectionError)
+            if async_client:
+                client = stripe.HTTPXClient()
+                failure = get("httpx").transport_exception(reply, request)
+                try:
+                    client._handle_request_error(failure)
+                except stripe.APIConnectionError as exc:
+                    error = exc
+            else:
+                raised = self.raised(reply, request)
+                assert isinstance(raised, stripe.APIConnectionError)
+                error = raised
             return bool(HTTPClient._should_retry(client, None, error, 0, 1))
         headers = CaseInsensitiveDict(dict(reply.headers))
         response = (reply.body, reply.status, headers)
