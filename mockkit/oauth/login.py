@@ -1,4 +1,4 @@
-"""`login()`: log a Flask test client in through an OAuth fake in one call.
+"""`login()`: log a test client (Flask, Starlette / FastAPI, Django) in through an OAuth fake.
 
 It plays the browser: it asks the app for its login URL, follows the redirect to the fake's
 authorize endpoint, picks a user and allows (or denies) as the consent page would, and
@@ -53,7 +53,10 @@ def login(
     state: str | None = None,
     code: str | None = None,
 ) -> Any:
-    """Log `client` (a Flask test client) in through `fake`; return the callback's response.
+    """Log `client` (a test client) in through `fake`; return the callback's response.
+
+    `client` is Flask's test client, Starlette's / FastAPI's `TestClient` or Django's test
+    `Client`: anything that GETs an app URL and keeps the app's cookies.
 
     `start_url` is the app's login route (e.g. `/login/github`). `user` is a user of the fake
     (or its login / sub / email); None picks the first user, creating one if there is none.
@@ -67,7 +70,7 @@ def login(
     In-process, the fake must be active (`with fake:` or its pytest fixture) so the app's
     token, JWKS and userinfo requests reach it; served, its server must be running.
     """
-    first = client.get(start_url, follow_redirects=False)
+    first = _get(client, start_url, follow=False)
     location = first.headers.get("Location")
     if first.status_code not in (301, 302, 303, 307, 308) or not location:
         raise LoginError(
@@ -150,7 +153,18 @@ def _callback(client: Any, location: str, state: str | None, code: str | None, f
             query.append((key, value))
         parts = parts._replace(query=urlencode(query))
     # The full URL keeps the host the app built its redirect_uri with (and its cookies).
-    return client.get(urlunsplit(parts), follow_redirects=follow)
+    return _get(client, urlunsplit(parts), follow=follow)
+
+
+def _get(client: Any, url: str, follow: bool) -> Any:
+    """GET with the test client, redirects followed or not, whichever framework's client it is.
+
+    Flask's and Starlette's / FastAPI's `TestClient` (httpx) take `follow_redirects=`;
+    Django's test `Client` takes `follow=`.
+    """
+    if type(client).__module__.startswith("django."):
+        return client.get(url, follow=follow)
+    return client.get(url, follow_redirects=follow)
 
 
 def _between(text: str, start: str, end: str) -> str | None:
