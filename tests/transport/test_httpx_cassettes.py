@@ -1,0 +1,47 @@
+"""Cassettes record httpx traffic (stripe-python's async client) and replay it offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import stripe
+
+from mockkit.cassettes import CassetteMiss, load_cassette, use
+from mockkit.stripe import StripeFake
+
+KEY = "sk_test_mockkit_cassette_httpx"
+
+
+async def _create(client: stripe.StripeClient) -> str:
+    intent = await client.v1.payment_intents.create_async(
+        params={"amount": 2500, "currency": "usd"}
+    )
+    return str(intent.id)
+
+
+async def test_record_with_httpx_against_a_served_fake_then_replay_offline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "httpx.yaml"
+    served = StripeFake()
+    with served.serve() as server:
+        recording = stripe.StripeClient(
+            KEY, http_client=stripe.HTTPXClient(), base_addresses={"api": server.url}
+        )
+        with use(path, "rewrite", hosts={server.url: "https://api.stripe.com"}):
+            recorded_id = await _create(recording)
+    saved = load_cassette(path).interactions
+    assert [i["request"]["uri"] for i in saved] == ["https://api.stripe.com/v1/payment_intents"]
+    assert KEY not in path.read_text()  # scrubbed before it was written
+
+    # Replay: the canonical host, no server, network blocked; httpx gets the recorded answer.
+    replaying = stripe.StripeClient(KEY, http_client=stripe.HTTPXClient())
+    with use(path) as cassette:
+        assert cassette.replaying
+        assert await _create(replaying) == recorded_id
+        with pytest.raises(stripe.APIConnectionError) as caught:
+            await replaying.v1.customers.list_async()
+    # The miss diagnostic reaches the test through the SDK, naming the unrecorded request.
+    assert isinstance(caught.value.__cause__, CassetteMiss)
+    assert "/v1/customers" in str(caught.value.__cause__)
