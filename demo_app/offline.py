@@ -142,6 +142,7 @@ class OfflineDemo:
             f"{b}/auth/{name}/callback" for b in bases for name in ("github", "google")
         ]
         self.fakes = ServedFakes(
+            ("stripe", "github", "google"),  # the providers the shop logs in and pays with
             host=self.host,
             ports=self.fake_ports,
             client_id="mockkit-demo-shop",

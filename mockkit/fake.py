@@ -326,9 +326,15 @@ class BaseFake:
 
         register(self, self.hosts, mock)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> LoopbackServer:
-        """A real HTTP server for this fake (same state); use as `with fake.serve() as server:`."""
-        return LoopbackServer(self, host=host, port=port)
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False
+    ) -> LoopbackServer:
+        """A real HTTP server for this fake (same state); use as `with fake.serve() as server:`.
+
+        Loopback only: another `host` (`0.0.0.0`, a LAN address) raises `ValueError` unless
+        `allow_remote=True`, since a fake accepts any credentials.
+        """
+        return LoopbackServer(self, host=host, port=port, allow_remote=allow_remote)
 
     def __enter__(self) -> Any:
         return self.start()

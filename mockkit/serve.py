@@ -1,11 +1,13 @@
 """`python -m mockkit serve`: run the provider fakes on loopback for a browser, an app or a script.
 
-`ServedFakes` starts the chosen fakes (Stripe, GitHub, Google) on real HTTP servers, registers
-an OAuth client on each OAuth fake, optionally forwards the Stripe fake's webhook events to a
-URL, and reports everything an app needs to talk to them: URLs, the test API key, client ids
-and secrets, the webhook signing secret, both as a dict and as environment variables named
-like the demo shop's settings. The command line is a thin shell around it; the offline demo
-(`python -m demo_app.offline`) uses the same class, so what a newcomer runs is what CI tests.
+`ServedFakes` starts the chosen fakes (every provider of `mockkit.providers`: Stripe, GitHub,
+Google, a generic OIDC issuer) on real HTTP servers, registers an OAuth client on each OAuth
+fake, optionally forwards the Stripe fake's webhook events to a URL, and reports everything an
+app needs to talk to them: URLs, the test API key, client ids and secrets, the webhook signing
+secret, both as a dict and as environment variables named like the demo shop's settings. What
+each provider reports is declared in its registry entry. The command line is a thin shell
+around it; the offline demo (`python -m demo_app.offline`) uses the same class, so what a
+newcomer runs is what CI tests.
 
 The fakes are test tools with no authentication worth the name, so they listen on loopback
 only unless `--allow-remote` says otherwise, and webhooks go to loopback URLs only likewise.
@@ -15,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
-import ipaddress
 import json
 import signal
 import socket
@@ -27,8 +27,10 @@ from types import FrameType, TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from mockkit import providers as registry
 from mockkit.fake import BaseFake
-from mockkit.transport import LoopbackServer
+from mockkit.providers import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, TEST_API_KEY
+from mockkit.transport import LoopbackServer, is_loopback_host
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -45,31 +47,11 @@ __all__ = [
 ]
 
 #: Every provider `serve` knows, in the order they are started and printed.
-PROVIDERS = ("stripe", "github", "google")
-
-#: The OAuth client registered on each OAuth fake unless `--client-id` / `--client-secret`
-#: say otherwise. Fixed values, so an app's local settings survive a restart of the fakes.
-DEFAULT_CLIENT_ID = "mockkit-client"
-DEFAULT_CLIENT_SECRET = "mockkit-client-secret"
-
-#: The Stripe secret key to configure; the fake accepts any test-mode key (`sk_test_...`).
-TEST_API_KEY = "sk_test_mockkit"
-
-_TITLES = {"stripe": "Stripe", "github": "GitHub", "google": "Google"}
+PROVIDERS = tuple(registry.PROVIDERS)
 
 
 class ServeError(Exception):
     """The fakes cannot be served as asked (unknown provider, port in use, unsafe host...)."""
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether `host` names this machine only (127.0.0.0/8, ::1 or localhost)."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_providers(names: Iterable[str]) -> list[str]:
@@ -128,19 +110,10 @@ def check_port(host: str, port: int, what: str, hint: str) -> None:
         ) from None
 
 
-#: Where each provider's fake lives; imported only when served, so `python -m mockkit --help`
-#: stays fast and a provider that fails to import only breaks the command that asks for it.
-_FAKE_CLASSES = {
-    "stripe": ("mockkit.stripe", "StripeFake"),
-    "github": ("mockkit.oauth", "GitHubFake"),
-    "google": ("mockkit.oauth", "GoogleFake"),
-}
-
-
 def _make_fake(name: str, **kwargs: Any) -> BaseFake:
-    module_name, class_name = _FAKE_CLASSES[name]
-    fake_class = getattr(importlib.import_module(module_name), class_name)
-    return cast(BaseFake, fake_class(**kwargs))
+    # Imported only when served, so `python -m mockkit --help` stays fast and a provider that
+    # fails to import only breaks the command that asks for it.
+    return cast(BaseFake, registry.get(name).fake_class()(**kwargs))
 
 
 class ServedFakes:
@@ -179,6 +152,7 @@ class ServedFakes:
                 "they listen on loopback only; pass --allow-remote to serve them elsewhere"
             )
         self.host = host
+        self.allow_remote = allow_remote
         self.ports = {name: int((ports or {}).get(name) or 0) for name in self.providers}
         for name, port in self.ports.items():
             if not 0 <= port <= 65535:
@@ -217,7 +191,7 @@ class ServedFakes:
                 kwargs = {"webhook_secret": self.webhook_secret} if name == "stripe" else {}
                 fake = _make_fake(name, **kwargs)
                 try:
-                    server = fake.serve(self.host, port).start()
+                    server = fake.serve(self.host, port, allow_remote=self.allow_remote).start()
                 except (OSError, SystemExit) as exc:
                     # Lost a race for the port after the check above (werkzeug reports a
                     # failed bind by exiting).
@@ -226,9 +200,9 @@ class ServedFakes:
                     ) from None
                 self.fakes[name] = fake
                 self.servers[name] = server
-            for name in ("github", "google"):
-                if name in self.fakes:
-                    self._set_up_oauth(name, self.fakes[name])
+            for name, fake in self.fakes.items():
+                if registry.get(name).oauth:
+                    self._set_up_oauth(name, fake)
             if self.webhook_url:
                 self.forward_webhooks(self.webhook_url)
         except BaseException:
@@ -241,10 +215,8 @@ class ServedFakes:
         # Two test users each, so the consent page offers a real choice; a new one can
         # still be typed on the page.
         fake.add_default_user()
-        if name == "github":
-            fake.add_user("hubot", name="Hubot", email="hubot@example.com", private_email=True)
-        else:
-            fake.add_user(email="bob@example.com", name="Bob Example")
+        for user in registry.get(name).users:
+            fake.add_user(**user)
 
     def stop(self) -> None:
         """Stop forwarding and every server; their ports are free again when this returns."""
@@ -308,6 +280,11 @@ class ServedFakes:
         """The served `GoogleFake`."""
         return self._fake("google")
 
+    @property
+    def oidc(self) -> Any:
+        """The served `OIDCProviderFake`."""
+        return self._fake("oidc")
+
     def url(self, name: str) -> str:
         """The base URL a provider's fake is served at, such as `http://127.0.0.1:43121`."""
         try:
@@ -322,95 +299,58 @@ class ServedFakes:
 
     def details(self) -> dict[str, dict[str, Any]]:
         """Per provider: its URL and every setting an app needs to talk to it."""
+        session: dict[str, Any] = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "redirect_uris": self.redirect_uris,
+            "forward_webhooks": self.webhook_url,
+        }
         out: dict[str, dict[str, Any]] = {}
-        if "stripe" in self.servers:
-            url = self.url("stripe")
-            out["stripe"] = {
-                "url": url,
-                "api_base": url,
-                "api_key": TEST_API_KEY,
-                "webhook_secret": self.stripe.webhook_secret,
-                "forward_webhooks": self.webhook_url,
-            }
-        if "github" in self.servers:
-            url = self.url("github")
-            out["github"] = {
-                "url": url,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "authorize_url": f"{url}/login/oauth/authorize",
-                "access_token_url": f"{url}/login/oauth/access_token",
-                "api_base_url": f"{url}/",
-                "redirect_uris": self.redirect_uris,
-                "users": self._user_labels("github"),
-            }
-        if "google" in self.servers:
-            url = self.url("google")
-            out["google"] = {
-                "url": url,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "discovery_url": f"{url}/.well-known/openid-configuration",
-                "redirect_uris": self.redirect_uris,
-                "users": self._user_labels("google"),
-            }
+        for name in self.servers:
+            url = self.url(name)
+            fake: Any = self.fakes[name]
+            info: dict[str, Any] = {"url": url}
+            for setting in registry.get(name).settings:
+                if setting.path is not None:
+                    info[setting.key] = url + setting.path
+                elif setting.attribute is not None:
+                    info[setting.key] = getattr(fake, setting.attribute)
+                elif setting.value is not None:
+                    info[setting.key] = setting.value
+                elif setting.key == "users":
+                    info["users"] = [str(fake.user_label(user)) for user in fake.users]
+                else:
+                    info[setting.key] = session[setting.key]
+            out[name] = info
         return out
-
-    def _user_labels(self, name: str) -> list[str]:
-        fake = self.fakes[name]
-        return [str(fake.user_label(user)) for user in fake.users]  # type: ignore[attr-defined]
 
     def env(self) -> dict[str, str]:
         """The settings as environment variables, named as the demo shop reads them."""
         details = self.details()
-        env: dict[str, str] = {}
-        if "stripe" in details:
-            d = details["stripe"]
-            env["STRIPE_API_KEY"] = d["api_key"]
-            env["STRIPE_API_BASE"] = d["api_base"]
-            env["STRIPE_WEBHOOK_SECRET"] = d["webhook_secret"]
-        if "github" in details:
-            d = details["github"]
-            env["GITHUB_CLIENT_ID"] = d["client_id"]
-            env["GITHUB_CLIENT_SECRET"] = d["client_secret"]
-            env["GITHUB_AUTHORIZE_URL"] = d["authorize_url"]
-            env["GITHUB_ACCESS_TOKEN_URL"] = d["access_token_url"]
-            env["GITHUB_API_BASE_URL"] = d["api_base_url"]
-        if "google" in details:
-            d = details["google"]
-            env["GOOGLE_CLIENT_ID"] = d["client_id"]
-            env["GOOGLE_CLIENT_SECRET"] = d["client_secret"]
-            env["GOOGLE_DISCOVERY_URL"] = d["discovery_url"]
-        return env
+        return {
+            setting.env: str(details[name][setting.key])
+            for name in details
+            for setting in registry.get(name).settings
+            if setting.env is not None
+        }
 
     def describe(self) -> str:
         """A human-readable summary: each fake, its settings, then pasteable `KEY=value` lines."""
-        labels = {
-            "api_key": "API key",
-            "webhook_secret": "webhook secret",
-            "forward_webhooks": "webhooks sent to",
-            "client_id": "client id",
-            "client_secret": "client secret",
-            "authorize_url": "authorize URL",
-            "access_token_url": "token URL",
-            "api_base_url": "API base URL",
-            "discovery_url": "discovery URL",
-            "redirect_uris": "redirect URIs",
-            "users": "test users",
-        }
         lines: list[str] = []
         for name, info in self.details().items():
-            lines.append(f"{_TITLES[name]:<8} {info['url']}")
-            for key, value in info.items():
-                if key in ("url", "api_base"):
-                    continue
-                if key == "redirect_uris":
+            provider = registry.get(name)
+            lines.append(f"{provider.title:<8} {info['url']}")
+            for setting in provider.settings:
+                value = info[setting.key]
+                if setting.path == "":
+                    continue  # the URL itself, printed above
+                if setting.key == "redirect_uris":
                     value = ", ".join(value) if value else "any (no --redirect-uri given)"
-                if key == "users":
+                if setting.key == "users":
                     value = ", ".join(value) + " (or type a new one on the consent page)"
-                if key == "forward_webhooks" and not value:
+                if setting.key == "forward_webhooks" and not value:
                     value = "nowhere (see --forward-webhooks); events are kept on the fake"
-                lines.append(f"  {labels[key]:<17} {value}")
+                lines.append(f"  {setting.label:<17} {value}")
         lines.append("")
         lines.append("# Settings for your app (paste into a shell or a .env file):")
         lines.extend(f"{key}={value}" for key, value in self.env().items())
@@ -434,7 +374,7 @@ def _port(text: str) -> int:
 
 _EPILOG = """\
 examples:
-  python -m mockkit serve                         all three fakes on free ports
+  python -m mockkit serve                         every fake on a free port
   python -m mockkit serve stripe --stripe-port 12111 \\
       --forward-webhooks http://127.0.0.1:5000/webhooks/stripe
   python -m mockkit serve github google --redirect-uri http://127.0.0.1:5000/auth/github/callback
@@ -449,7 +389,7 @@ def register(subparsers: Any) -> None:
     """Add the `serve` command to `python -m mockkit`."""
     parser = subparsers.add_parser(
         "serve",
-        help="run the Stripe, GitHub and Google fakes on 127.0.0.1",
+        help="run the Stripe, GitHub, Google and OIDC fakes on 127.0.0.1",
         # Wrapped by hand: the raw formatter keeps the epilog's examples as written.
         description=(
             "Run mockkit's provider fakes on real HTTP servers on this machine and print\n"
@@ -464,7 +404,7 @@ def register(subparsers: Any) -> None:
         "providers",
         nargs="*",
         metavar="PROVIDER",
-        help=f"which fakes to run: {', '.join(PROVIDERS)} (default: all three)",
+        help=f"which fakes to run: {', '.join(PROVIDERS)} (default: all of them)",
     )
     parser.add_argument(
         "--host",
@@ -483,7 +423,7 @@ def register(subparsers: Any) -> None:
             type=_port,
             default=0,
             metavar="PORT",
-            help=f"port for the {_TITLES[name]} fake (default: 0, any free port)",
+            help=f"port for the {registry.get(name).title} fake (default: 0, any free port)",
         )
     parser.add_argument(
         "--forward-webhooks",
@@ -500,7 +440,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--client-id",
         default=DEFAULT_CLIENT_ID,
-        help=f"OAuth client id registered on the GitHub and Google fakes "
+        help=f"OAuth client id registered on the OAuth fakes (GitHub, Google, OIDC) "
         f"(default: {DEFAULT_CLIENT_ID})",
     )
     parser.add_argument(

@@ -36,8 +36,10 @@ __all__ = [
     "NetworkBlockedError",
     "TransportFault",
     "block_network",
+    "check_serve_host",
     "intercept",
     "is_loopback",
+    "is_loopback_host",
     "no_retry_sleep",
 ]
 
@@ -435,14 +437,51 @@ class _QuietHandler(WSGIRequestHandler):
         self.close_connection = True
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1 or localhost).
+
+    For an address to listen on: the empty string and 0.0.0.0 mean every interface, so they
+    are not loopback.
+    """
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serve_host(host: str, allow_remote: bool = False) -> None:
+    """Refuse to serve a fake on an address other machines can reach, unless `allow_remote`.
+
+    A fake accepts any credentials and hands out tokens and signed webhooks, so it listens on
+    loopback only by default, as `python -m mockkit serve` does without `--allow-remote`.
+    """
+    if not allow_remote and not is_loopback_host(host):
+        raise ValueError(
+            f"refusing to serve a mockkit fake on {host!r}: fakes accept any credentials, so "
+            "they listen on loopback only (127.0.0.1, ::1, localhost); pass "
+            "allow_remote=True to serve one on a network you trust"
+        )
+
+
 class LoopbackServer:
     """A fake served over real HTTP on 127.0.0.1, in a background thread.
 
     Use it as a context manager (`with fake.serve() as server:`); `server.url` is its base URL.
-    It shares the fake's state with the in-process transport.
+    It shares the fake's state with the in-process transport. A host other than loopback is
+    refused unless `allow_remote=True`.
     """
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+    ) -> None:
+        check_serve_host(host, allow_remote)
         self.handler = handler
         self.host = host
         self.requested_port = port

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mockkit import providers
 from mockkit.cassettes.errors import CassetteMiss
 from mockkit.cassettes.hosts import HostMap
 from mockkit.cassettes.leak import environment_secrets, gate
@@ -36,19 +37,6 @@ from mockkit.cassettes.store import (
 from mockkit.transport import block_network, intercept
 
 __all__ = ["Cassette", "CassetteContext", "prepare_interactions", "use"]
-
-#: Hosts a replay intercepts when the cassette is empty, so a request to a provider fails
-#: with a cassette message rather than a bare network error.
-PROVIDER_HOSTS = (
-    "https://api.stripe.com",
-    "https://github.com",
-    "https://api.github.com",
-    "https://accounts.google.com",
-    "https://oauth2.googleapis.com",
-    "https://openidconnect.googleapis.com",
-    "https://www.googleapis.com",
-)
-
 
 def utc_timestamp() -> str:
     """Now as an ISO 8601 UTC timestamp ending in Z, as cassette metadata stores it."""
@@ -198,7 +186,9 @@ class Cassette:
             self.allow_playback_repeats,
             note,
         )
-        hosts = self.replayer.hosts or list(PROVIDER_HOSTS)
+        # An empty cassette still intercepts every provider's hosts (the registry's), so a
+        # request to one fails with a cassette message rather than a bare network error.
+        hosts = self.replayer.hosts or providers.all_hosts()
         self._stack.enter_context(intercept(self.replayer, hosts))
         self._stack.enter_context(block_network())
 

@@ -15,29 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["KNOWN_PATHS", "HostMap"]
+from mockkit import providers
 
-#: Which canonical host serves which path prefix, for fakes that answer several hosts on one
-#: served port (the GitHub fake serves both github.com and api.github.com). Longest prefix wins.
-KNOWN_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
-    "https://api.stripe.com": (
-        ("/c/pay/", "https://checkout.stripe.com"),
-        ("/3d_secure_2/", "https://hooks.stripe.com"),
-        ("/", "https://api.stripe.com"),
-    ),
-    "https://github.com": (("/login/", "https://github.com"), ("/", "https://api.github.com")),
-    "https://api.github.com": (
-        ("/login/", "https://github.com"),
-        ("/", "https://api.github.com"),
-    ),
-    "https://accounts.google.com": (
-        ("/token", "https://oauth2.googleapis.com"),
-        ("/v1/userinfo", "https://openidconnect.googleapis.com"),
-        ("/oauth2/v3/certs", "https://www.googleapis.com"),
-        ("/", "https://accounts.google.com"),
-    ),
-}
-
+__all__ = ["HostMap"]
 
 def _base(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
@@ -77,9 +57,10 @@ class HostMap:
     def for_served(cls, served: Iterable[tuple[str, Any]]) -> HostMap:
         """A map for fakes served on loopback: `(server.url, fake)` pairs.
 
-        A fake with one host maps its whole port to it. A fake answering several hosts on one
-        port (GitHub: github.com and api.github.com) is split by path: the paths the fake
-        declares per host, then `KNOWN_PATHS`, then its first host.
+        `fake` may also be a list of canonical hosts. A fake with one host maps its whole port
+        to it. A fake answering several hosts on one port (GitHub: github.com and
+        api.github.com) is split by path: the paths the fake routes per host, then its
+        provider's `paths` from the registry (`mockkit.providers`), then its first host.
         """
         rules: list[tuple[str, str, str]] = []
         for url, fake in served:
@@ -91,10 +72,23 @@ class HostMap:
                 # OAuth fakes keep which canonical host answers each of their paths.
                 route_hosts = getattr(fake, "_route_hosts", None) or {}
                 rules.extend((base, path, host.rstrip("/")) for path, host in route_hosts.items())
-                known = KNOWN_PATHS.get(host_list[0], ())
+                provider = providers.for_host(host_list[0])
+                known = provider.paths if provider is not None else ()
                 rules.extend((base, prefix, canonical) for prefix, canonical in known)
             rules.append((base, "/", host_list[0]))
         return cls(rules)._sorted()
+
+    @classmethod
+    def for_provider(cls, url: str, name: str, primary: str | None = None) -> HostMap:
+        """A map for the fake of provider `name` served at `url` (`primary`: its main host).
+
+        What a recording learns from a served fake's `Mockkit-Fake` header, with no `hosts=`
+        written by hand.
+        """
+        provider = providers.get(name)
+        if primary and primary.rstrip("/") != provider.hosts[0]:
+            return cls.for_served([(url, [primary])])  # e.g. an OIDC fake with its own issuer
+        return cls.for_served([(url, provider.hosts)])
 
     def _sorted(self) -> HostMap:
         self.rules.sort(key=lambda rule: len(rule[1]), reverse=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from mockkit import providers
 from mockkit.cassettes.scrub import body_text, header_value
 
 __all__ = ["PRESETS", "MatchPreset", "Normalized", "field_diff", "normalize", "preset_for"]
@@ -38,7 +39,8 @@ class MatchPreset:
     body: bool = True
 
 
-#: Built-in presets. "auto" picks one per request from its canonical host.
+#: Built-in presets. "auto" picks one per request from its canonical host (the provider
+#: registry, `mockkit.providers`, names each provider's preset).
 PRESETS: dict[str, MatchPreset] = {
     "default": MatchPreset("default"),
     "stripe": MatchPreset("stripe", headers=("stripe-account",)),
@@ -50,19 +52,6 @@ PRESETS: dict[str, MatchPreset] = {
     ),
 }
 
-_STRIPE_HOSTS = frozenset({"api.stripe.com", "files.stripe.com", "connect.stripe.com"})
-_OAUTH_HOSTS = frozenset(
-    {
-        "github.com",
-        "api.github.com",
-        "accounts.google.com",
-        "oauth2.googleapis.com",
-        "openidconnect.googleapis.com",
-        "www.googleapis.com",
-    }
-)
-
-
 def preset_for(preset: str | MatchPreset, host: str) -> MatchPreset:
     """The preset to use for a request to `host` (resolves "auto")."""
     if isinstance(preset, MatchPreset):
@@ -73,12 +62,9 @@ def preset_for(preset: str | MatchPreset, host: str) -> MatchPreset:
         except KeyError:
             known = ", ".join(["auto", *PRESETS])
             raise ValueError(f"unknown match preset {preset!r}; use one of: {known}") from None
-    hostname = host.split("://")[-1].split(":")[0].lower()
-    if hostname in _STRIPE_HOSTS:
-        return PRESETS["stripe"]
-    if hostname in _OAUTH_HOSTS:
-        return PRESETS["oauth"]
-    return PRESETS["default"]
+    # The provider registry says which preset each provider's hosts use.
+    provider = providers.for_host(host)
+    return PRESETS[provider.preset if provider is not None else "default"]
 
 
 @dataclass(frozen=True)

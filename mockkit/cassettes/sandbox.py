@@ -13,6 +13,7 @@ import os
 from types import TracebackType
 from typing import Any
 
+from mockkit import providers
 from mockkit.cassettes.core import Cassette
 from mockkit.cassettes.hosts import HostMap
 from mockkit.transport import block_network
@@ -23,33 +24,19 @@ __all__ = ["SANDBOX_ENV", "Sandbox", "local_fakes"]
 #: (Stripe test mode, a real OAuth app), with credentials from your environment.
 SANDBOX_ENV = "MOCKKIT_SANDBOX"
 
-_GOOGLE = frozenset(
-    {
-        "https://accounts.google.com",
-        "https://oauth2.googleapis.com",
-        "https://openidconnect.googleapis.com",
-        "https://www.googleapis.com",
-    }
-)
-
-
 def local_fakes(hosts: set[str]) -> list[Any]:
     """Fresh fakes (with their default client and user) answering every host in `hosts`."""
     fakes: list[Any] = []
-    if "https://api.stripe.com" in hosts:
-        from mockkit.stripe import StripeFake  # type: ignore[attr-defined,unused-ignore]
-
-        fakes.append(StripeFake())
-    if hosts & {"https://github.com", "https://api.github.com"}:
-        from mockkit.oauth import GitHubFake
-
-        fakes.append(GitHubFake().with_defaults())
-    if hosts & _GOOGLE:
-        from mockkit.oauth import GoogleFake
-
-        fakes.append(GoogleFake().with_defaults())
-    covered = {h.rstrip("/") for fake in fakes for h in fake.hosts}
-    unknown = sorted(hosts - covered)
+    unknown: list[str] = []
+    for host in sorted(hosts):
+        provider = providers.for_host(host)
+        if provider is None or host.rstrip("/") not in provider.hosts:
+            unknown.append(host)
+            continue
+        if any(host.rstrip("/") in fake.hosts for fake in fakes):
+            continue
+        fake = provider.fake_class()()
+        fakes.append(fake.with_defaults() if provider.oauth else fake)
     if unknown:
         raise ValueError(
             f"the local sandbox has no fake for {', '.join(unknown)}; "

@@ -25,6 +25,7 @@ from mockkit.oauth.provider import (
     ProviderError,
     Token,
 )
+from mockkit.providers import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from mockkit.transport import LoopbackServer
 
 __all__ = [
@@ -35,10 +36,8 @@ __all__ = [
     "OAuthFake",
 ]
 
-#: The client the pytest fixtures (and `fake.with_defaults()`) register.
-DEFAULT_CLIENT_ID = "mockkit-client"
-#: Its secret.
-DEFAULT_CLIENT_SECRET = "mockkit-secret"
+# The client the pytest fixtures, `fake.with_defaults()` and `python -m mockkit serve` register
+# (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET) is declared once, in the provider registry.
 
 _NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 _FORM = "application/x-www-form-urlencoded"
@@ -267,13 +266,16 @@ class OAuthFake(BaseFake):
 
     # ---- transports ------------------------------------------------------------------------
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> LoopbackServer:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False
+    ) -> LoopbackServer:
         """Serve this fake (same state) on a loopback port: `with fake.serve() as server:`.
 
         The server is started at once so `server.url` is known; leaving the `with` block stops
-        it. Served pages and discovery point back at `server.url`.
+        it. Served pages and discovery point back at `server.url`. A non-loopback `host` is
+        refused unless `allow_remote=True`.
         """
-        server = super().serve(host, port).start()
+        server = super().serve(host, port, allow_remote=allow_remote).start()
         if self._mock is not None:
             # The fake is also active in-process: let requests to its own server through.
             self._mock.add_passthru(server.url)

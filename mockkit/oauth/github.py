@@ -28,11 +28,11 @@ from mockkit.oauth.objects import (
     github_user,
 )
 from mockkit.oauth.provider import OAuthClient, ProviderError, Token
+from mockkit.providers import hosts_of
 
 __all__ = ["GitHubFake", "GitHubUser"]
 
-_WEB = "https://github.com"
-_API = "https://api.github.com"
+_WEB, _API = hosts_of("github")
 _DOCS = "https://docs.github.com/rest"
 _AUTHZ_DOCS = (
     "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
@@ -79,7 +79,7 @@ class GitHubFake(OAuthFake):
     """
 
     provider_name = "GitHub"
-    hosts = (_WEB, _API)
+    hosts = hosts_of("github")
     require_response_type = False
     default_grant_type = "authorization_code"
     accepts_json_body = True

@@ -16,17 +16,15 @@ from mockkit.http import Request
 from mockkit.oauth.objects import google_token_response
 from mockkit.oauth.oidc import OIDCProviderFake, OIDCUser
 from mockkit.oauth.provider import AuthorizationCode
+from mockkit.providers import hosts_of
 
 __all__ = ["GOOGLE_DISCOVERY_URL", "GOOGLE_ISSUER", "GoogleFake"]
 
-GOOGLE_ISSUER = "https://accounts.google.com"
-#: What apps pass as `server_metadata_url` for Google.
-GOOGLE_DISCOVERY_URL = "https://accounts.google.com/.well-known/openid-configuration"
+_ACCOUNTS, _OAUTH2, _OPENID, _WWW = hosts_of("google")
 
-_ACCOUNTS = "https://accounts.google.com"
-_OAUTH2 = "https://oauth2.googleapis.com"
-_OPENID = "https://openidconnect.googleapis.com"
-_WWW = "https://www.googleapis.com"
+GOOGLE_ISSUER = _ACCOUNTS
+#: What apps pass as `server_metadata_url` for Google.
+GOOGLE_DISCOVERY_URL = f"{GOOGLE_ISSUER}/.well-known/openid-configuration"
 
 
 class GoogleFake(OIDCProviderFake):
@@ -37,7 +35,7 @@ class GoogleFake(OIDCProviderFake):
     """
 
     provider_name = "Google"
-    hosts = (_ACCOUNTS, _OAUTH2, _OPENID, _WWW)
+    hosts = hosts_of("google")
 
     def __init__(self, fresh_key: bool = False) -> None:
         super().__init__(issuer=GOOGLE_ISSUER, fresh_key=fresh_key)

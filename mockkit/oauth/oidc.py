@@ -23,11 +23,12 @@ from mockkit.http import Request, Response
 from mockkit.oauth.base import AuthorizeRequest, OAuthFake
 from mockkit.oauth.objects import id_token_claims, oauth_token_response
 from mockkit.oauth.provider import OAuthClient, ProviderError, Token
+from mockkit.providers import hosts_of
 
 __all__ = ["DEFAULT_ISSUER", "OIDCProviderFake", "OIDCUser", "new_signing_key"]
 
 #: The issuer an `OIDCProviderFake()` gets by default (`.test` is a reserved TLD: never real).
-DEFAULT_ISSUER = "https://oidc.mockkit.test"
+DEFAULT_ISSUER = hosts_of("oidc")[0]
 
 _CLAIMS = [
     "aud",

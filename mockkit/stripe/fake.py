@@ -21,6 +21,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
+from mockkit.providers import hosts_of
 from mockkit.stripe import auth, hosted, webhooks
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import check_expand, expand
@@ -68,8 +69,15 @@ class StripeServer(LoopbackServer):
     through the `responses` mock, so both transports can be used in one test.
     """
 
-    def __init__(self, fake: StripeFake, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(fake, host=host, port=port)
+    def __init__(
+        self,
+        fake: StripeFake,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+    ) -> None:
+        super().__init__(fake, host=host, port=port, allow_remote=allow_remote)
         self.fake = fake
         self._sleeps: contextlib.ExitStack | None = None
 
@@ -121,11 +129,7 @@ class StripeFake(BaseFake):
     `fake.clock`). `seed`: make generated ids reproducible.
     """
 
-    hosts: ClassVar[tuple[str, ...]] = (
-        "https://api.stripe.com",
-        "https://checkout.stripe.com",
-        "https://hooks.stripe.com",
-    )
+    hosts: ClassVar[tuple[str, ...]] = hosts_of("stripe")
 
     def __init__(
         self,
@@ -172,14 +176,17 @@ class StripeFake(BaseFake):
                 _active.remove(self)
         super().stop()
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> StripeServer:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, allow_remote: bool = False
+    ) -> StripeServer:
         """Serve this fake (same state) over HTTP: `with fake.serve() as server:`.
 
         Point the SDK at `server.url`: `stripe.api_base = server.url` or
         `StripeClient(key, base_addresses={"api": server.url})`. Checkout Sessions created
-        through the server get a `url` on it, a page a browser can pay or cancel on.
+        through the server get a `url` on it, a page a browser can pay or cancel on. A
+        non-loopback `host` is refused unless `allow_remote=True`.
         """
-        return StripeServer(self, host=host, port=port)
+        return StripeServer(self, host=host, port=port, allow_remote=allow_remote)
 
     # ---- inspection --------------------------------------------------------------------------
 

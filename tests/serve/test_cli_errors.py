@@ -34,7 +34,7 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     ):
         assert option in out, option
     flat = " ".join(out.split())  # argparse wraps lines to the terminal width
-    assert "stripe, github, google (default: all three)" in flat
+    assert "stripe, github, google, oidc (default: all of them)" in flat
     assert "exits with status 0" in flat
 
 
@@ -50,7 +50,7 @@ def test_unknown_provider_names_the_choices_and_the_closest(
     assert main(["serve", "strpe"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockkit: unknown provider 'strpe' (did you mean 'stripe'?)")
-    assert "choose from stripe, github, google" in err
+    assert "choose from stripe, github, google, oidc" in err
     assert "Traceback" not in err
 
 

@@ -79,7 +79,7 @@ def test_json_details_work_and_ctrl_c_stops_cleanly(
     assert "alice@example.com" in consent.text
 
     assert details["env"]["GOOGLE_DISCOVERY_URL"] == google["discovery_url"]
-    assert details["env"]["GITHUB_CLIENT_SECRET"] == "mockkit-client-secret"
+    assert details["env"]["GITHUB_CLIENT_SECRET"] == "mockkit-secret"
 
     status, err = process.stop(signal.SIGINT)
     assert status == 0, err
@@ -164,4 +164,39 @@ def test_ipv6_loopback_urls_are_bracketed_and_work(serve: Callable[..., Any]) ->
     google = process.read_json()["google"]
     assert re.fullmatch(r"http://\[::1\]:\d+", google["url"])
     assert requests.get(google["discovery_url"], timeout=5).json()["issuer"] == google["url"]
+    assert process.stop()[0] == 0
+
+
+def test_serve_oidc_lets_authlib_log_in_and_validate_the_id_token(
+    serve: Callable[..., Any],
+) -> None:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    process = serve("oidc", "--json")
+    details = process.read_json()
+    oidc = details["oidc"]
+    assert details["env"]["OIDC_DISCOVERY_URL"] == oidc["discovery_url"]
+    assert oidc["client_secret"] == "mockkit-secret"
+    assert oidc["users"] == ["Alice Example <alice@example.com>", "Bob Example <bob@example.com>"]
+    discovery = requests.get(oidc["discovery_url"], timeout=5).json()
+    assert discovery["issuer"] == oidc["issuer"] == oidc["url"]
+
+    session = OAuth2Session(
+        oidc["client_id"], oidc["client_secret"], scope="openid email", redirect_uri=CALLBACK
+    )
+    url, _state = session.create_authorization_url(discovery["authorization_endpoint"])
+    decided = requests.post(
+        url, data={"decision": "allow", "user": "bob@example.com"}, allow_redirects=False, timeout=5
+    )
+    assert decided.status_code in (302, 303), decided.text
+    token = session.fetch_token(
+        discovery["token_endpoint"], authorization_response=decided.headers["Location"]
+    )
+    keys = KeySet.import_key_set(requests.get(discovery["jwks_uri"], timeout=5).json())
+    claims = jwt.decode(token["id_token"], keys).claims
+    assert claims["iss"] == oidc["url"]
+    assert claims["aud"] == oidc["client_id"]
+    assert claims["email"] == "bob@example.com"
     assert process.stop()[0] == 0
