@@ -119,7 +119,9 @@ class CheckReport:
             when = "recorded_at unknown"
             if c.recorded_at is not None:
                 when = f"recorded {c.recorded_at:%Y-%m-%d} ({c.age_days} days ago)"
-            lines.append(f"{c.path}: {c.interactions} interactions, {_size(c.size)}, {when}")
+            lines.append(
+                f"{c.path}: {_plural(c.interactions, 'interaction')}, {_size(c.size)}, {when}"
+            )
             if c.leaks:
                 lines.append(f"  SECRETS FOUND ({len(c.leaks)}):")
                 lines.extend(f"    - {leak}" for leak in c.leaks)
@@ -138,9 +140,15 @@ class CheckReport:
         failed = sum(c.failed for c in self.cassettes)
         warned = sum(bool(c.warnings) for c in self.cassettes)
         lines.append(
-            f"{len(self.cassettes)} cassette(s) checked: {failed} failed, {warned} with warnings"
+            f"{_plural(len(self.cassettes), 'cassette')} checked: {failed} failed, "
+            f"{warned} with warnings"
         )
         return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    """`1 interaction`, `2 interactions`."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _size(n: int) -> str:
@@ -203,7 +211,7 @@ def check_cassette(
         ]
         if report.never_played:
             report.warnings.append(
-                f"{len(report.never_played)} interaction(s) never played by the tests"
+                f"{_plural(len(report.never_played), 'interaction')} never played by the tests"
             )
     return report
 

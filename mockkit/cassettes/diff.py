@@ -196,7 +196,8 @@ class DiffReport:
         compared = len(self.lines) - len(self.skipped)
         changed = sum(bool(c) for c in self.changes.values())
         out.append(
-            f"{compared} interaction(s) compared, {changed} changed, {len(self.skipped)} skipped"
+            f"{compared} {'interaction' if compared == 1 else 'interactions'} compared, "
+            f"{changed} changed, {len(self.skipped)} skipped"
             + ("" if self.fresh_path is None else f"; fresh recording kept at {self.fresh_path}")
         )
         return "\n".join(out)

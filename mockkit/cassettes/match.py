@@ -2,10 +2,11 @@
 
 A request is normalised once into a hashable key (method, canonical host, path, sorted query,
 decoded body), so replay looks interactions up in a dict instead of scanning the cassette.
-Values of scrubbed fields (`code`, `state`, tokens, ...) and of each preset's volatile fields are
-masked in the key, so a replay matches a request that carries a fresh random value. Headers are
-ignored (Stripe's idempotency keys, telemetry and user agent change on every run) except those
-a preset names, such as `Stripe-Account`.
+Values of scrubbed fields (`code`, `state`, tokens, any name the detector judges secret, such
+as `accessToken`) and of each preset's volatile fields are masked in the key, so a replay
+matches a request that carries a fresh random value. Headers are ignored (Stripe's idempotency
+keys, telemetry and user agent change on every run) except those a preset names, such as
+`Stripe-Account`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from mockkit import providers
+from mockkit.cassettes.detect import secret_name
 from mockkit.cassettes.scrub import body_text, header_value
 
 __all__ = ["PRESETS", "MatchPreset", "Normalized", "field_diff", "normalize", "preset_for"]
@@ -101,7 +103,7 @@ class Normalized:
 def _mask_pairs(
     pairs: Iterable[tuple[str, str]], ignore: frozenset[str]
 ) -> tuple[tuple[str, str], ...]:
-    masked = [(k, _MASK if k in ignore else v) for k, v in pairs]
+    masked = [(k, _MASK if k in ignore or secret_name(k) else v) for k, v in pairs]
     # Stable sort by name only: parameter order is not meaningful, but the order of repeated
     # names (a=1&a=2) is.
     return tuple(sorted(masked, key=lambda pair: pair[0]))
@@ -113,7 +115,7 @@ def _json_pairs(value: Any, path: str, ignore: frozenset[str], out: list[tuple[s
             out.append((path, "{}"))
         for key, item in value.items():
             sub = f"{path}.{key}" if path else str(key)
-            if key in ignore:
+            if key in ignore or (isinstance(key, str) and secret_name(key)):
                 out.append((sub, _MASK))
             else:
                 _json_pairs(item, sub, ignore, out)

@@ -140,7 +140,8 @@ class Replayer:
         if norm.key in self._queues:
             indexes = [i for i, n in enumerate(self._normalized) if n.key == norm.key]
             return CassetteMiss(
-                f"{head}.\nAn identical request was recorded {len(indexes)} time(s) "
+                f"{head}.\nAn identical request was recorded "
+                f"{'once' if len(indexes) == 1 else f'{len(indexes)} times'} "
                 f"(#{', #'.join(map(str, indexes))}) and every one was already played: the code "
                 "now makes this request more often than when it was recorded. Re-record "
                 "(MOCKKIT_RECORD_MODE=rewrite) or pass allow_playback_repeats=True.",

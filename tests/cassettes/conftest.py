@@ -31,8 +31,15 @@ class ToyProvider(BaseFake):
         self.extra: dict[str, Any] = {}
         #: Extra response headers (e.g. Set-Cookie).
         self.extra_headers: list[tuple[str, str]] = []
+        #: A response to send as it is (an encoded body under test), instead of the echo.
+        self.raw: Response | None = None
+        #: The requests received, as the provider saw them.
+        self.received: list[Request] = []
 
     def dispatch(self, request: Request) -> Response:
+        self.received.append(request)
+        if self.raw is not None:
+            return self.raw
         n = next(self.counter)
         if request.path == "/token":
             body = {"access_token": f"gho_{'t' * 20}{n}", "token_type": "bearer", **self.extra}

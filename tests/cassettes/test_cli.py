@@ -120,7 +120,7 @@ def test_diff_finds_no_drift_when_the_sandbox_answers_the_same(
     assert "#0 POST https://api.stripe.com/v1/customers: same" in out
     # The second request used the first one's id: the fresh id was carried forward.
     assert "#1 POST https://api.stripe.com/v1/customers/cus_" in out and "CHANGED" not in out
-    assert "2 interaction(s) compared, 0 changed, 0 skipped" in out
+    assert "2 interactions compared, 0 changed, 0 skipped" in out
     assert stripe_cassette.read_bytes() == before  # the stored cassette is never touched
 
 
@@ -165,7 +165,7 @@ def test_diff_skips_what_only_a_browser_login_can_provide(
     assert main(["cassettes", "diff", str(path)]) == 0
     out = capsys.readouterr().out
     assert "#0 GET https://api.github.com/user: skipped (needs a real credential" in out
-    assert "0 interaction(s) compared, 0 changed, 1 skipped" in out
+    assert "0 interactions compared, 0 changed, 1 skipped" in out
 
 
 def test_diff_replays_an_oauth_login_against_the_local_sandbox(

@@ -181,7 +181,7 @@ def test_a_secret_anywhere_else_is_refused_by_the_leak_gate(
         elif where == "header":
             send = {"headers": {"X-Custom-Auth": secret}}
         else:
-            send = {"params": _at(filler, 1, ("custom_token", secret))}
+            send = {"params": _at(filler, 1, ("custom", secret))}
         with pytest.raises(CassetteLeakError) as caught:
             with use(path, "rewrite", hosts={toy_server.url: TOY}):
                 requests.post(toy_server.url + "/v1/things", timeout=5, **send)

@@ -87,13 +87,13 @@ PLACES: dict[str, Callable[[str], tuple[list[dict[str, Any]], dict[str, Any]]]] 
         {},
     ),
     "query value": lambda s: (
-        [interaction(request={"uri": "https://api.toy.test/v1/x?token=" + quote(s, safe="")})],
+        [interaction(request={"uri": "https://api.toy.test/v1/x?q=" + quote(s, safe="")})],
         {},
     ),
     "request header": lambda s: ([interaction(request={"headers": {"X-Debug": [s]}})], {}),
-    "response header": lambda s: ([interaction(response={"headers": {"X-Token": [s]}})], {}),
+    "response header": lambda s: ([interaction(response={"headers": {"X-Trace": [s]}})], {}),
     "form field": lambda s: (
-        [interaction(request={"body": "name=w&secret=" + quote(s, safe="")})],
+        [interaction(request={"body": "name=w&note=" + quote(s, safe="")})],
         {},
     ),
     "JSON body (escaped)": lambda s: (
