@@ -579,13 +579,15 @@ def is_loopback(host: Any) -> bool:
 
 
 @contextlib.contextmanager
-def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
+def block_network(allow: Iterable[str] = (), hint: str = "") -> Iterator[None]:
     """Refuse every outbound connection and DNS lookup except loopback (and `allow` hosts).
 
     A blocked call raises `NetworkBlockedError` at once naming the host, so an unrecorded or
-    unmocked request fails fast instead of hanging or retrying.
+    unmocked request fails fast instead of hanging or retrying. `hint` replaces the generic
+    advice in the message (e.g. how to record a cassette against a served fake).
     """
     allowed = set(allow)
+    advice = hint or "tests run offline. Use a fake, a stub or a cassette for this host."
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
     real_sendto = socket.socket.sendto
@@ -597,8 +599,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
             host = bytes(host).decode("ascii", "replace")
         if not is_loopback(host) and host not in allowed:
             raise NetworkBlockedError(
-                f"mockkit blocked a network connection to {address!r}: tests run offline. "
-                "Use a fake, a stub or a cassette for this host."
+                f"mockkit blocked a network connection to {address!r}: {advice}"
             )
 
     def connect(self: socket.socket, address: Any) -> None:
@@ -621,10 +622,7 @@ def block_network(allow: Iterable[str] = ()) -> Iterator[None]:
         if isinstance(host, bytes):
             host = host.decode("ascii", "replace")
         if host is not None and not is_loopback(host) and host not in allowed:
-            raise NetworkBlockedError(
-                f"mockkit blocked a DNS lookup of {host!r}: tests run offline. "
-                "Use a fake, a stub or a cassette for this host."
-            )
+            raise NetworkBlockedError(f"mockkit blocked a DNS lookup of {host!r}: {advice}")
         return real_getaddrinfo(host, *args, **kwargs)
 
     socket.socket.connect = connect  # type: ignore[method-assign,assignment]

@@ -4,8 +4,10 @@ Secrets and unreadable files fail the check (exit 1): they must never be merged.
 never-played interactions are reported as warnings, and fail only with `--strict`.
 
 "Never played" needs to know what the test suite replayed: replay appends one line per cassette
-use to a play log (the pytest plugin writes `<cassette dir>/.played/<pid>.jsonl`), keyed by the
-cassette's SHA-256, so a log about an older version of a file is ignored rather than trusted.
+use to a play log (under pytest, for the marker's cassettes and bare `use()` alike:
+`<cassette dir>/.played/<worker>-<pid>.jsonl`, or `.played/` beside a cassette kept elsewhere),
+keyed by the cassette's SHA-256, so a log about an older version of a file is ignored rather
+than trusted.
 """
 
 from __future__ import annotations
@@ -217,15 +219,25 @@ def check_cassette(
 
 
 def _default_logs(paths: list[Path]) -> list[Path]:
-    """`.played` directories in each path (a directory) or above it (up to the filesystem root)."""
+    """`.played` directories for `paths`: the nearest in or above each path, and every one
+    below a directory (a bare `use()` writes its log beside a cassette outside `cassettes/`)."""
     found: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(candidate: Path) -> None:
+        if candidate.is_dir() and candidate.resolve() not in seen:
+            seen.add(candidate.resolve())
+            found.append(candidate)
+
     for path in paths:
         start = path if path.is_dir() else path.parent
         for directory in [start, *start.resolve().parents]:
-            candidate = directory / PLAY_LOG_DIR
-            if candidate.is_dir() and candidate.resolve() not in {f.resolve() for f in found}:
-                found.append(candidate)
+            if (directory / PLAY_LOG_DIR).is_dir():
+                add(directory / PLAY_LOG_DIR)
                 break
+        if path.is_dir():
+            for candidate in sorted(path.rglob(PLAY_LOG_DIR)):
+                add(candidate)
     return found
 
 

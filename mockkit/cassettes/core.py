@@ -6,6 +6,10 @@ while the network is blocked. Recording modes run on vcrpy itself (its connectio
 record modes and matching loop, with mockkit's matcher), and replace only its persistence: the
 interactions are host-mapped, scrubbed, serialised, passed through the leak gate and written
 atomically, and only when the block (the test) succeeded.
+
+Recording reaches only loopback (a served mockkit fake, the local sandbox) unless the sandbox
+is `provider` (`MOCKKIT_SANDBOX=provider` or `use(..., sandbox="provider")`): following a
+"record it" hint must never send an app's traffic to a real provider by accident.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,7 +40,65 @@ from mockkit.cassettes.store import (
 )
 from mockkit.transport import block_network, intercept
 
-__all__ = ["Cassette", "CassetteContext", "prepare_interactions", "use"]
+__all__ = [
+    "SANDBOX_ENV",
+    "SANDBOXES",
+    "Cassette",
+    "CassetteContext",
+    "add_observer",
+    "prepare_interactions",
+    "recording_hint",
+    "resolve_sandbox",
+    "use",
+]
+
+#: "local" (default): recording reaches loopback only (mockkit's fakes served there);
+#: "provider": recording may reach the real hosts (Stripe test mode, a real OAuth app).
+SANDBOX_ENV = "MOCKKIT_SANDBOX"
+SANDBOXES = ("local", "provider")
+
+
+def resolve_sandbox(code: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The sandbox to record against: `$MOCKKIT_SANDBOX`, else `code`, else "local"."""
+    env = os.environ if environ is None else environ
+    value = (env.get(SANDBOX_ENV) or code or "local").strip().lower()
+    if value not in SANDBOXES:
+        where = f"${SANDBOX_ENV}" if env.get(SANDBOX_ENV) else "use(sandbox=...)"
+        raise ValueError(f"{where} must be 'local' or 'provider', not {value!r}")
+    return value
+
+
+def recording_hint(path: os.PathLike[str] | str) -> str:
+    """How to record the cassette at `path` without reaching a real provider by accident."""
+    return (
+        f"To record {path}, point the client at mockkit's local sandbox first: in pytest, take "
+        "the base URL from the mockkit_sandbox fixture (mockkit_sandbox.url("
+        "'https://api.stripe.com')); outside pytest, serve a fake (with StripeFake().serve() "
+        "as server) and pass use(path, 'once', hosts={server.url: 'https://api.stripe.com'}). "
+        "Then run with MOCKKIT_RECORD_MODE=once. While recording, only loopback is reachable; "
+        f"to record against the real provider (Stripe test mode, a real OAuth app) set "
+        f"{SANDBOX_ENV}=provider as well. See docs/cassettes.md, 'Recording against a sandbox'."
+    )
+
+
+#: Called with each cassette as it is entered (see `add_observer`).
+_observers: list[Callable[[Cassette], None]] = []
+
+
+def add_observer(callback: Callable[[Cassette], None]) -> Callable[[], None]:
+    """Call `callback(cassette)` for every cassette entered from now on; returns a remover.
+
+    The pytest plugin observes every cassette a test enters, the marker's and a bare
+    `use()` alike, to report misses the code under test swallowed and to write play logs.
+    """
+    _observers.append(callback)
+
+    def remove() -> None:
+        if callback in _observers:
+            _observers.remove(callback)
+
+    return remove
+
 
 def utc_timestamp() -> str:
     """Now as an ISO 8601 UTC timestamp ending in Z, as cassette metadata stores it."""
@@ -100,8 +162,11 @@ class Cassette:
         allow_playback_repeats: bool,
         play_log: Path | None,
         test_id: str | None,
+        sandbox: str = "local",
     ) -> None:
         self.path = path
+        #: "local": recording reaches loopback only; "provider": the real hosts too.
+        self.sandbox = sandbox
         self.mode = mode
         self.preset = preset
         self.scrubber = scrubber
@@ -170,8 +235,7 @@ class Cassette:
             # Fail at once, before the code under test runs: every request would miss anyway.
             raise CassetteMiss(
                 f"mockkit cassette {self.path} does not exist ({self.mode.describe()}). "
-                "Record it against a sandbox, e.g. MOCKKIT_RECORD_MODE=once (see the README, "
-                "'Recording against a sandbox')."
+                + recording_hint(self.path)
             )
         data = load_cassette(self.path)
         note = self.mode.describe()
@@ -203,6 +267,16 @@ class Cassette:
 
             refuse_live_key(getattr(stripe, "api_key", None), "stripe.api_key")
 
+        if self.sandbox == "local":
+            # The recording hint is followed by people whose app still points at the real
+            # provider: only a served fake (loopback) may answer unless they opted in.
+            self._stack.enter_context(
+                block_network(
+                    hint=f"mockkit cassette {self.path} is recording against the local sandbox "
+                    f"({self.mode.describe()}), which allows loopback only. "
+                    + recording_hint(self.path)
+                )
+            )
         if self.mode.mode != "rewrite" and self.path.exists():
             self._old = load_cassette(self.path)
         vcr_mode = {
@@ -343,7 +417,13 @@ class Cassette:
             "played": sorted(set(self.replayer.played)),
             "total": len(self.replayer.data.interactions),
         }
-        self.play_log.parent.mkdir(parents=True, exist_ok=True)
+        directory = self.play_log.parent
+        if not directory.is_dir():
+            directory.mkdir(parents=True, exist_ok=True)
+            if directory.name == ".played":
+                # Play logs are local to a checkout: the directory ignores itself in git.
+                with contextlib.suppress(OSError):
+                    (directory / ".gitignore").write_text("*\n", encoding="utf-8")
         # One short line per append from one process: O_APPEND keeps lines whole.
         with open(self.play_log, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
@@ -385,6 +465,8 @@ class CassetteContext:
             # must not outlive a failed start.
             self.cassette._stack.close()
             raise
+        for observe in list(_observers):
+            observe(self.cassette)
         return self.cassette
 
     def __exit__(
@@ -407,6 +489,7 @@ def use(
     allow_playback_repeats: bool = False,
     play_log: str | os.PathLike[str] | None = None,
     test_id: str | None = None,
+    sandbox: str | None = None,
 ) -> CassetteContext:
     """Use the cassette at `path` for a block: `with use("cassettes/pay.yaml") as cassette:`.
 
@@ -418,7 +501,10 @@ def use(
     `scrub`: a `Scrubber` (default `DEFAULT_SCRUBBER`); `secrets`: extra secret values the leak
     gate must refuse (environment secrets are always included).
     `play_log`: a file to which replay appends which interactions were played (for
-    `python -m mockkit cassettes check`). `test_id` is stored in the metadata.
+    `python -m mockkit cassettes check`; under pytest the plugin sets one). `test_id` is
+    stored in the metadata. `sandbox`: "local" (the default) lets a recording reach loopback
+    only (a served fake); "provider" lets it reach the real hosts. `$MOCKKIT_SANDBOX`
+    overrides it.
     """
     if isinstance(record_mode, EffectiveMode):
         mode = record_mode
@@ -437,5 +523,6 @@ def use(
         allow_playback_repeats=allow_playback_repeats,
         play_log=Path(play_log) if play_log is not None else None,
         test_id=test_id,
+        sandbox=resolve_sandbox(sandbox),
     )
     return CassetteContext(cassette)

@@ -95,6 +95,7 @@ _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 _SECRET_LAST = frozenset(
     {"token", "secret", "password", "passwd", "passphrase", "apikey", "credential", "credentials"}
 )
+_SECRET_SUFFIXES = ("token", "secret", "password", "passwd", "apikey")
 #: The last two words that do (`client_assertion`, `private_key`, `id_token_hint`, ...).
 _SECRET_LAST_TWO = frozenset(
     {
@@ -140,7 +141,13 @@ def secret_name(name: str) -> bool:
         return False
     if words[0] in _NOT_SECRET_FIRST or (len(words) > 1 and words[-2] in _NOT_SECRET_FIRST):
         return False
-    return words[-1] in _SECRET_LAST or tuple(words[-2:]) in _SECRET_LAST_TWO
+    last = words[-1]
+    # Words glued without separators (`ACCESSTOKEN`, `clientsecret`) end like a secret's.
+    return (
+        last in _SECRET_LAST
+        or tuple(words[-2:]) in _SECRET_LAST_TWO
+        or last.endswith(_SECRET_SUFFIXES)
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -437,8 +444,26 @@ class DecodedText:
         return self.bom + text.encode(self.codec)
 
 
+def _wide_codec(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM or a charset, told by where its NUL bytes fall."""
+    if len(data) < 4 or data.count(0) * 3 < len(data):
+        return None
+    for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            continue
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        if printable * 10 >= len(text) * 9:
+            return codec
+    return None
+
+
 def decode_body(data: bytes, content_type: str | None) -> DecodedText | None:
-    """The text of a body, by its BOM, its declared charset, then UTF-8; None if none fits.
+    """The text of a body, by its BOM, its declared charset, the place of its NUL bytes
+    (UTF-16 or UTF-32 sent without either), then UTF-8; None if none fits.
 
     Only strict decodings count: a body rewritten after scrubbing must encode back to the
     bytes it came from, except for the scrubbed values.
@@ -449,7 +474,8 @@ def decode_body(data: bytes, content_type: str | None) -> DecodedText | None:
                 return DecodedText(data[len(bom) :].decode(codec), codec, bom)
             except UnicodeDecodeError:
                 break
-    for codec in (_charset(content_type) or "utf-8", "utf-8"):
+    declared = _charset(content_type)
+    for codec in (declared or _wide_codec(data) or "utf-8", "utf-8"):
         try:
             return DecodedText(data.decode(codec), codec)
         except (UnicodeDecodeError, LookupError):
@@ -463,13 +489,14 @@ def _text_views(data: bytes, content_type: str | None) -> list[tuple[str, str]]:
     decoded = decode_body(data, content_type)
     if decoded is not None:
         views.append((decoded.codec, decoded.text))
-        if decoded.codec in ("utf-8", "ascii"):
+        if decoded.codec in ("utf-8", "ascii") and "\x00" not in decoded.text:
             return views
     if len(data) >= 4 and data.count(0) * 3 >= len(data):
-        # Many NUL bytes and no BOM: UTF-16 or UTF-32 without a declared charset.
+        # Many NUL bytes and no BOM: UTF-16 or UTF-32 without a declared charset, perhaps
+        # damaged (so decoded leniently here; `decode_body` only takes clean ones).
         for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
             text = data.decode(codec, errors="replace")
-            if text.count("\ufffd") * 4 < len(text):
+            if text.count("\ufffd") * 4 < len(text) and all(c != codec for c, _ in views):
                 views.append((codec, text))
     # latin-1 maps every byte: an ASCII secret shows whatever the rest of the bytes are.
     views.append(("latin-1", data.decode("latin-1")))
@@ -499,11 +526,11 @@ def _body_kind(content_type: str | None, text: str) -> str:
     return "text"
 
 
-#: `NAME=value` / `name: value` lines (dotenv, INI, YAML, headers in a text body).
+#: `NAME=value`, `name: value`, `"name": "value"` anywhere in a text body (dotenv, INI,
+#: YAML, JSON inside HTML or prose, headers quoted in a page); a scheme word is skipped.
 _ASSIGNMENT = re.compile(
-    r"""^[ \t]*(?:export[ \t]+)?["']?([A-Za-z_][A-Za-z0-9_.\-\[\]]*)["']?[ \t]*[=:][ \t]*"""
-    r"""["']?([^\s"'#,;]+)""",
-    re.MULTILINE,
+    r"""(?<![A-Za-z0-9_.\-\[\]])["']?([A-Za-z_][A-Za-z0-9_.\-\[\]]*)["']?[ \t]*[=:][ \t]*"""
+    r"""["']?(?:(?i:bearer|basic|token)[ \t]+)?([^\s"'#,;&<>]+)"""
 )
 
 

@@ -19,6 +19,7 @@ from mockkit import providers
 
 __all__ = ["HostMap"]
 
+
 def _base(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:

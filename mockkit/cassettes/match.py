@@ -54,6 +54,7 @@ PRESETS: dict[str, MatchPreset] = {
     ),
 }
 
+
 def preset_for(preset: str | MatchPreset, host: str) -> MatchPreset:
     """The preset to use for a request to `host` (resolves "auto")."""
     if isinstance(preset, MatchPreset):

@@ -16,16 +16,34 @@ from typing import Any
 
 import pytest
 
-from mockkit.cassettes.core import Cassette, use
+from mockkit.cassettes.core import Cassette, add_observer, use
+from mockkit.cassettes.errors import CassetteMiss
 from mockkit.cassettes.modes import RECORD_MODES, resolve_mode
 
-__all__ = ["add_options", "cassette_for", "configure", "default_path", "remember_report"]
+__all__ = [
+    "add_options",
+    "cassette_for",
+    "configure",
+    "default_path",
+    "prune_play_logs",
+    "remember_report",
+]
 
 MARKER = "mockkit_cassette"
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 _MARKER_ARGS = frozenset(
-    {"path", "record_mode", "preset", "hosts", "scrub", "secrets", "allow_playback_repeats"}
+    {
+        "path",
+        "record_mode",
+        "preset",
+        "hosts",
+        "scrub",
+        "secrets",
+        "allow_playback_repeats",
+        "sandbox",
+    }
 )
+MISS_SECTION = "mockkit cassette miss"
 
 
 def add_options(parser: pytest.Parser, group: Any) -> None:
@@ -58,7 +76,19 @@ def add_options(parser: pytest.Parser, group: Any) -> None:
 
 class _Hooks:
     """Cassette hooks, registered as their own plugin object so their names cannot clash with
-    hooks other parts of mockkit's plugin module define."""
+    hooks other parts of mockkit's plugin module define.
+
+    It also observes every cassette entered during the session (the marker's and any bare
+    `use()`), so each one reports its misses on the running test and writes a play log.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        #: The test running now and its phase ("setup", "call", "teardown"), if any.
+        self.item: pytest.Item | None = None
+        self.when = "call"
+        self._pruned: set[Path] = set()
+        self.remove_observer = add_observer(self.observe)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -72,15 +102,65 @@ class _Hooks:
         remember_report(item, report)  # type: ignore[arg-type]
         return report
 
+    def _phase(self, item: pytest.Item, when: str) -> Iterator[None]:
+        self.item, self.when = item, when
+        try:
+            return (yield)
+        finally:
+            self.item = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "setup"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "call"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+        return (yield from self._phase(item, "teardown"))
+
+    def pytest_unconfigure(self) -> None:
+        self.remove_observer()
+
+    def observe(self, cassette: Cassette) -> None:
+        """A cassette was entered: report its misses on the running test; log its plays."""
+        if cassette.replayer is not None:
+            # The app under test may swallow the miss (a friendly error page, a retry loop's
+            # last exception): attach each one to the running test's report, so a failure
+            # shows it whether the cassette came from the marker or a bare use().
+            cassette.replayer.miss_listeners.append(self.report_miss)
+        if cassette.play_log is None and self.config.getini("mockkit_play_log"):
+            cassette.play_log = self.play_log_for(cassette.path)
+
+    def report_miss(self, error: CassetteMiss) -> None:
+        item = self.item
+        if item is not None:
+            item.add_report_section(self.when, MISS_SECTION, str(error))
+
+    def play_log_for(self, path: Path) -> Path:
+        """`<cassette dir>/.played/` for cassettes under it, else `.played/` beside the file."""
+        root = cassette_dir(self.config)
+        try:
+            path.resolve().relative_to(root.resolve())
+        except ValueError:
+            root = path.parent
+        directory = root / ".played"
+        if directory not in self._pruned:
+            self._pruned.add(directory)
+            if not hasattr(self.config, "workerinput"):
+                prune_play_logs(directory)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return directory / f"{worker}-{os.getpid()}.jsonl"
+
 
 #: Play logs older than this are deleted when a session starts (they describe old runs).
 PLAY_LOG_MAX_AGE_S = 7 * 24 * 3600
 
 
-def _prune_play_logs(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):  # xdist workers: the controller prunes once
-        return
-    directory = cassette_dir(config) / ".played"
+def prune_play_logs(directory: Path) -> None:
+    """Delete play logs in `directory` older than `PLAY_LOG_MAX_AGE_S`."""
     if not directory.is_dir():
         return
     now = time.time()
@@ -93,8 +173,9 @@ def _prune_play_logs(config: pytest.Config) -> None:
 def configure(config: pytest.Config) -> None:
     """Register the `mockkit_cassette` marker and the cassette hooks; prune old play logs."""
     if not config.pluginmanager.has_plugin("mockkit-cassettes"):
-        config.pluginmanager.register(_Hooks(), "mockkit-cassettes")
-    _prune_play_logs(config)
+        config.pluginmanager.register(_Hooks(config), "mockkit-cassettes")
+    if not hasattr(config, "workerinput"):  # xdist workers: the controller prunes once
+        prune_play_logs(cassette_dir(config) / ".played")
     config.addinivalue_line(
         "markers",
         f"{MARKER}(path=None, record_mode=None, preset='auto', hosts=None, scrub=None, "
@@ -167,14 +248,8 @@ def cassette_for(request: pytest.FixtureRequest) -> Iterator[Cassette]:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         play_log = cassette_dir(config) / ".played" / f"{worker}-{os.getpid()}.jsonl"
     context = use(path, mode, play_log=play_log, test_id=item.nodeid, **kwargs)
+    # Misses are reported on the running test by the session's observer (`_Hooks.observe`).
     with context as cassette:
-        if cassette.replayer is not None:
-            # The app under test may swallow the miss (a friendly error page, a retry loop's
-            # last exception): attach each one to the test's report so a failure shows it.
-            def report_miss(error: Exception) -> None:
-                item.add_report_section("call", "mockkit cassette miss", str(error))
-
-            cassette.replayer.miss_listeners.append(report_miss)
         try:
             yield cassette
         finally:

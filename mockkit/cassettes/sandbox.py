@@ -9,20 +9,16 @@ replays for an app configured for the real provider.
 from __future__ import annotations
 
 import contextlib
-import os
 from types import TracebackType
 from typing import Any
 
 from mockkit import providers
-from mockkit.cassettes.core import Cassette
+from mockkit.cassettes.core import SANDBOX_ENV, Cassette
 from mockkit.cassettes.hosts import HostMap
 from mockkit.transport import block_network
 
 __all__ = ["SANDBOX_ENV", "Sandbox", "local_fakes"]
 
-#: "local" (default): record against mockkit's fakes; "provider": against the real hosts
-#: (Stripe test mode, a real OAuth app), with credentials from your environment.
-SANDBOX_ENV = "MOCKKIT_SANDBOX"
 
 def local_fakes(hosts: set[str]) -> list[Any]:
     """Fresh fakes (with their default client and user) answering every host in `hosts`."""
@@ -58,7 +54,8 @@ class Sandbox:
 
     def __init__(self, cassette: Cassette, kind: str | None = None) -> None:
         self.cassette = cassette
-        self.kind = (kind or os.environ.get(SANDBOX_ENV) or "local").strip().lower()
+        # The cassette's sandbox ($MOCKKIT_SANDBOX, else use(sandbox=...)) unless told here.
+        self.kind = (kind or cassette.sandbox or "local").strip().lower()
         if self.kind not in ("local", "provider"):
             raise ValueError(f"${SANDBOX_ENV} must be 'local' or 'provider', not {self.kind!r}")
         self._stack = contextlib.ExitStack()

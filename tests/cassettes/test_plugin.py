@@ -7,7 +7,9 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
+import requests
 import yaml
 
 TEST_FILE = textwrap.dedent(
@@ -122,3 +124,68 @@ def test_unknown_marker_arguments_are_a_usage_error(tmp_path: Path) -> None:
     )
     run = _run(tmp_path)
     assert "unknown mockkit_cassette argument(s): recordmode" in run.stdout + run.stderr
+
+
+BARE_USE = textwrap.dedent(
+    """
+    import requests
+
+    from mockkit.cassettes import use
+
+    TOY = "https://api.toy.test"
+
+
+    def test_replays():
+        with use("data/toy.yaml"):
+            assert requests.get(TOY + "/v1/things", timeout=5).json()["path"] == "/v1/things"
+
+
+    def test_swallowed_miss():
+        with use("data/toy.yaml"):
+            try:
+                requests.get(TOY + "/v1/unrecorded", timeout=5)
+            except Exception:
+                pass  # an app that turns every provider failure into an error page
+        assert False, "the shop showed its error page"
+
+
+    def test_missing_cassette():
+        with use("data/missing.yaml"):
+            pass
+    """
+)
+
+
+def test_bare_use_reports_misses_and_writes_play_logs(tmp_path: Path, toy_server: Any) -> None:
+    from mockkit.cassettes import use
+
+    data = tmp_path / "data"
+    with use(data / "toy.yaml", "rewrite", hosts={toy_server.url: "https://api.toy.test"}):
+        requests.get(toy_server.url + "/v1/things", timeout=5)
+    (tmp_path / "test_bare.py").write_text(BARE_USE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+
+    run = _run(tmp_path)
+    assert "2 failed, 1 passed" in run.stdout, run.stdout + run.stderr
+    # The miss the app swallowed is in the failing test's report, as for marker cassettes.
+    assert "mockkit cassette miss" in run.stdout
+    assert "no unplayed answer for GET https://api.toy.test/v1/unrecorded" in run.stdout
+    # The missing cassette says how to record it without reaching a real provider.
+    assert "point the client at mockkit's local sandbox" in run.stdout
+    assert "MOCKKIT_SANDBOX=provider" in run.stdout
+
+    # The replays were logged beside the cassette (kept out of git), so `check` knows them.
+    assert (data / ".played" / ".gitignore").read_text() == "*\n"
+    check = subprocess.run(
+        [sys.executable, "-m", "mockkit", "cassettes", "check", "data"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "toy.yaml: 1 interaction," in check.stdout
+    assert "played: every interaction" in check.stdout
+    assert "no play log" not in check.stdout
+    assert "1 cassette checked" in check.stdout

@@ -213,3 +213,41 @@ def test_a_parallel_writer_s_interactions_are_kept(toy_server: Any, tmp_path: Pa
             requests.get(toy_server.url + "/v1/b", timeout=5)
         assert _ids(path) == [TOY + "/v1/base", TOY + "/v1/b"]
     assert _ids(path) == [TOY + "/v1/base", TOY + "/v1/b", TOY + "/v1/a"]
+
+
+def test_following_the_recording_hint_cannot_reach_a_real_provider(
+    tmp_path: Path, toy_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The missing-cassette message says to record with MOCKKIT_RECORD_MODE=once; an app
+    that still points at the real provider must then fail at once, saying where to point it,
+    instead of sending its traffic (and keys) to that provider."""
+    from mockkit.cassettes import CassetteMiss
+
+    path = tmp_path / "c.yaml"
+    with pytest.raises(CassetteMiss) as missing, use(path):
+        pass
+    assert "mockkit_sandbox.url('https://api.stripe.com')" in str(missing.value)
+    assert "MOCKKIT_SANDBOX=provider" in str(missing.value)
+
+    monkeypatch.setenv("MOCKKIT_RECORD_MODE", "once")
+    with use(path) as cassette:
+        assert cassette.sandbox == "local"
+        with pytest.raises(requests.ConnectionError, match="recording against the local sandbox"):
+            requests.get("https://api.stripe.com/v1/customers", timeout=5)
+        with pytest.raises(NetworkBlockedError, match="MOCKKIT_SANDBOX=provider"):
+            socket.getaddrinfo("api.stripe.com", 443)
+        # A served fake (loopback) records as before.
+        requests.get(toy_server.url + "/v1/things", timeout=5)
+    assert len(load_cassette(path).interactions) == 1
+
+    # Recording against the real provider is an explicit choice: the recording no longer
+    # blocks it (here the suite's own offline guard still does, with its generic message).
+    monkeypatch.setenv("MOCKKIT_SANDBOX", "provider")
+    with use(tmp_path / "p.yaml") as cassette:
+        assert cassette.sandbox == "provider"
+        with pytest.raises(NetworkBlockedError) as blocked:
+            socket.getaddrinfo("api.stripe.com", 443)
+        assert "recording against the local sandbox" not in str(blocked.value)
+    monkeypatch.delenv("MOCKKIT_SANDBOX")
+    with pytest.raises(ValueError, match="'local' or 'provider'"):
+        use(path, sandbox="production")

@@ -61,7 +61,7 @@ def test_identical_requests_replay_in_recorded_order_then_miss(
         first = requests.get(TOY + "/v1/things/same", timeout=5).json()["id"]
         second = requests.get(TOY + "/v1/things/same", timeout=5).json()["id"]
         with pytest.raises(
-            CassetteMiss, match=r"recorded 2 time\(s\) \(#0, #1\) and every one was already played"
+            CassetteMiss, match=r"recorded 2 times \(#0, #1\) and every one was already played"
         ):
             requests.get(TOY + "/v1/things/same", timeout=5)
     assert (first, second) == ("obj_0000000001", "obj_0000000002")
