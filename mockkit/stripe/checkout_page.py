@@ -98,11 +98,15 @@ def message_page(title: str, message: str, link: str | None = None, link_text: s
 
 
 def challenge_page(payment_intent: dict[str, Any]) -> str:
-    """The 3D Secure challenge for a PaymentIntent in `requires_action`."""
+    """The 3D Secure challenge for a Payment- or SetupIntent in `requires_action`."""
     pid = escape(payment_intent["id"])
-    amount = escape(money(payment_intent["amount"], payment_intent["currency"]))
+    if payment_intent.get("object") == "setup_intent":
+        question = "Authenticate saving this card for later payments?"
+    else:
+        amount = escape(money(payment_intent["amount"], payment_intent["currency"]))
+        question = f"Authenticate the payment of {amount}?"
     body = (
-        f"<h1>3D Secure 2 test challenge</h1><p>Authenticate the payment of {amount}?</p>"
+        f"<h1>3D Secure 2 test challenge</h1><p>{question}</p>"
         f'<form method=post action="/3d_secure_2/hosted/{pid}">'
         "<button id=complete name=action value=complete type=submit>Complete</button> "
         "<button id=fail name=action value=fail type=submit>Fail</button></form>"

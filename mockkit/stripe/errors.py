@@ -24,6 +24,7 @@ __all__ = [
     "error_response",
     "invalid_request",
     "no_such",
+    "not_emulated",
     "param_error",
     "request_id",
 ]
@@ -183,3 +184,12 @@ def card_error(
         param=param or d.param,
         **fields,
     )
+
+
+def not_emulated(what: str, param: str) -> StripeError:
+    """The fake's refusal of a parameter it cannot honour faithfully (never accepted and ignored).
+
+    A 400 `invalid_request_error` naming `param`: "mockkit's Stripe fake does not emulate
+    metered billing (...)".
+    """
+    return param_error(f"mockkit's Stripe fake does not emulate {what}.", param)

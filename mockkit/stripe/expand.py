@@ -21,6 +21,15 @@ def _answers_deleted(kind: str) -> bool:
     return resource is not None and resource.deleted_stub
 
 
+def _lookup(s: StripeState, kind: str, oid: str) -> Any:
+    found = s.stores[kind].by_id.get(oid)
+    if found is not None:
+        return found
+    if _answers_deleted(kind):
+        return {"id": oid, "object": kind, "deleted": True}
+    return oid
+
+
 def check_expand(kind: str, paths: list[str]) -> None:
     """Refuse paths that cannot be expanded, before the request changes anything.
 
@@ -98,11 +107,14 @@ def _expand(
         if not rest:
             raise param_error(f"This property cannot be expanded ({path}).", "expand")
     elif isinstance(value, str):
-        found = s.stores[target].by_id.get(value)
-        if found is not None:
-            value = found
-        elif _answers_deleted(target):
-            value = {"id": value, "object": target, "deleted": True}
+        value = _lookup(s, target, value)
+    elif isinstance(value, list):
+        # A list of ids (`subscription.discounts`): each one expands.
+        value = [_lookup(s, target, v) if isinstance(v, str) else v for v in value]
+        if rest:
+            value = [
+                _expand(s, v, sub_kind, rest, path) if isinstance(v, dict) else v for v in value
+            ]
     if rest and isinstance(value, dict):
         value = _expand(s, value, sub_kind, rest, path)
     out = obj.copy()

@@ -23,11 +23,14 @@ from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
 from mockkit.stripe import auth, hosted, webhooks
+from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import check_expand, expand
 from mockkit.stripe.idempotency import Idempotency, Saved
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
+from mockkit.stripe.models.setup_intents import SetupIntents
+from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
 from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES
@@ -283,9 +286,10 @@ class StripeFake(BaseFake):
         """
         super().reset()
         with self._lock:
-            listeners = self.state.listeners
+            listeners, billing = self.state.listeners, self.state.billing
             self.state = StripeState(self.state.clock, self._seed)
             self.state.listeners = listeners
+            self.state.billing = billing
             self._idempotency.clear()
 
     # ---- test controls -----------------------------------------------------------------------
@@ -316,19 +320,50 @@ class StripeFake(BaseFake):
             )
         return _copy(result.session)
 
-    def authenticate(self, payment_intent_id: str, succeed: bool = True) -> dict[str, Any]:
-        """Complete (or fail) the 3D Secure challenge of a `requires_action` PaymentIntent.
+    def authenticate(self, intent_id: str, succeed: bool = True) -> dict[str, Any]:
+        """Complete (or fail) the 3D Secure challenge of a `requires_action` intent.
 
-        On success the intent proceeds (`succeeded`, or `requires_capture` for manual capture);
-        on failure it returns to `requires_payment_method` with `last_payment_error`.
+        A PaymentIntent (`pi_...`) proceeds on success (`succeeded`, or `requires_capture`
+        for manual capture) and returns to `requires_payment_method` with
+        `last_payment_error` on failure; a SetupIntent (`seti_...`) succeeds (its card is
+        attached to its customer) or returns to `requires_payment_method` with
+        `last_setup_error`. An invoice collected by the intent follows it.
         """
         with self._lock:
             try:
                 with self.state.serving():
-                    intent = PaymentIntents.of(self.state).authenticate(payment_intent_id, succeed)
+                    if intent_id.startswith("seti_"):
+                        intent = SetupIntents.of(self.state).authenticate(intent_id, succeed)
+                    else:
+                        intent = PaymentIntents.of(self.state).authenticate(intent_id, succeed)
                 return _copy(intent)
             except StripeError as exc:
                 raise ValueError(exc.message) from None
+
+    @property
+    def billing(self) -> BillingSettings:
+        """The account's Billing settings: retry schedule, what follows the last failed retry.
+
+        ``fake.billing.retry_schedule = (1, 3)`` (days after the previous attempt),
+        ``fake.billing.after_final_failure = "unpaid"``; see `BillingSettings`. Kept by
+        `reset()`.
+        """
+        return self.state.billing
+
+    def advance(self, seconds: float) -> list[dict[str, Any]]:
+        """Move the fake's own clock forward and run the Billing work now due, in time order.
+
+        Renewals, trial ends, draft finalizations, payment retries, incomplete expiries and
+        cancellations of subscriptions whose customer is on no test clock happen as they
+        would have, each at its own time (their objects and events carry those times). No
+        real time passes. Returns the events this emitted, oldest first. (Work also runs at
+        the start of every API request, so moving `fake.clock` by other means works too.)
+        """
+        with self._lock, self.state.serving():
+            before = len(self.state.events)
+            self.state.advance(int(seconds))
+            TestClocks.of(self.state).run_due()
+            return [_copy(e) for e in self.state.events[before:]]
 
     # ---- webhooks ----------------------------------------------------------------------------
 
@@ -463,6 +498,10 @@ class StripeFake(BaseFake):
         except StripeError as exc:
             return self._error(exc, rid, request)
 
+        # Work due on the account's own clock (renewals, retries, expiries of customers on no
+        # test clock) runs before the request, as if it had happened on time.
+        with self.state.serving():
+            TestClocks.of(self.state).run_due()
         store = True
         with self.state.serving(
             rid, idempotency_key, base_url=request.base_url, served=request.served

@@ -15,6 +15,7 @@ from mockkit.stripe import checkout_page
 from mockkit.stripe.errors import StripeError
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
+from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.state import StripeState
 
 __all__ = ["challenge", "checkout"]
@@ -74,19 +75,23 @@ def _success_url(session: dict[str, Any]) -> str | None:
 
 
 def challenge(state: StripeState, request: Request) -> Response:
-    """The 3D Secure page of a PaymentIntent: show it (GET), complete or fail it (POST)."""
+    """The 3D Secure page of a Payment- or SetupIntent: show it (GET), complete or fail it."""
     pid = request.path.rsplit("/", 1)[-1]
-    intents = PaymentIntents.of(state)
+    setup = pid.startswith("seti_")
+    intents: PaymentIntents | SetupIntents = (
+        SetupIntents.of(state) if setup else PaymentIntents.of(state)
+    )
+    label = "SetupIntent" if setup else "PaymentIntent"
     pi = intents.store.by_id.get(pid)
     if pi is None:
         return Response.html(
-            checkout_page.message_page("Not found", f"No such PaymentIntent: {pid}"), 404
+            checkout_page.message_page("Not found", f"No such {label}: {pid}"), 404
         )
     if request.method != "POST":
         if pi["status"] != "requires_action":
             return Response.html(
                 checkout_page.message_page(
-                    "Nothing to authenticate", f"This PaymentIntent is {pi['status']}."
+                    "Nothing to authenticate", f"This {label} is {pi['status']}."
                 ),
                 409,
             )
@@ -98,11 +103,12 @@ def challenge(state: StripeState, request: Request) -> Response:
         return Response.html(checkout_page.message_page("Cannot authenticate", exc.message), 409)
     return_url = intents.return_url_of(pid)
     if not return_url:
-        return Response.html(checkout_page.message_page("Done", f"PaymentIntent {pid}."))
+        return Response.html(checkout_page.message_page("Done", f"{label} {pid}."))
     sep = "&" if "?" in return_url else "?"
     status = "succeeded" if action == "complete" else "failed"
+    name = "setup_intent" if setup else "payment_intent"
     return Response.redirect(
-        f"{return_url}{sep}payment_intent={pid}"
-        f"&payment_intent_client_secret={pi['client_secret']}&redirect_status={status}",
+        f"{return_url}{sep}{name}={pid}"
+        f"&{name}_client_secret={pi['client_secret']}&redirect_status={status}",
         303,
     )

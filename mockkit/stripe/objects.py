@@ -28,8 +28,13 @@ __all__ = [
     "build",
     "charge",
     "checkout_session",
+    "coupon",
     "customer",
+    "discount",
     "event",
+    "invoice",
+    "invoice_item",
+    "invoice_payment",
     "line_item",
     "list_object",
     "new_id",
@@ -37,8 +42,13 @@ __all__ = [
     "payment_method",
     "price",
     "product",
+    "promotion_code",
     "refund",
+    "setup_intent",
+    "subscription",
+    "subscription_item",
     "template_keys",
+    "test_clock",
 ]
 
 #: The API version stripe-python 16.1 pins (sent as `Stripe-Version`, used in events).
@@ -205,6 +215,74 @@ _FRESH: dict[str, dict[str, Any]] = {
     },
     "event": {"api_version": API_VERSION, "data": {"object": {}}},
     "item": {"adjustable_quantity": None, "metadata": {}},
+    "subscription": {
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+        "billing_cycle_anchor_config": None,
+        "billing_mode": {"flexible": {"proration_discounts": "included"}, "type": "flexible"},
+        "billing_schedules": [],
+        "billing_thresholds": None,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "ended_at": None,
+        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "managed_payments": None,
+        "next_pending_invoice_item_invoice": None,
+        "pause_collection": None,
+        "pending_invoice_item_interval": None,
+        "pending_update": None,
+        "presentment_details": None,
+        "status_details": None,
+        "transfer_data": None,
+        "trial_end": None,
+        "trial_start": None,
+    },
+    "subscription_item": {"billing_thresholds": None},
+    "invoice": {
+        "account_name": "mockkit",
+        "amount_overpaid": 0,
+        "amount_paid_off_stripe": 0,
+        "automatic_tax": {
+            "disabled_reason": None,
+            "enabled": False,
+            "liability": None,
+            "provider": None,
+            "status": None,
+        },
+        "custom_fields": None,
+        "due_date": None,
+        "effective_at": None,
+        "ending_balance": None,
+        "from_invoice": None,
+        "last_finalization_error": None,
+        "next_payment_attempt": None,
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
+        "rendering": None,
+        "shipping_cost": None,
+        "shipping_details": None,
+        "status_details": None,
+        "threshold_reason": None,
+        "total_pretax_credit_amounts": [],
+        "total_taxes": [],
+    },
+    "line_item": {"pretax_credit_amounts": [], "taxes": []},
+    "invoiceitem": {},
+    "invoice_payment": {},
+    "setup_intent": {
+        "automatic_payment_methods": None,
+        "last_setup_error": None,
+        "next_action": None,
+        "payment_method_configuration_details": None,
+    },
+    "coupon": {"duration_in_months": None, "percent_off": None, "redeem_by": None},
+    "promotion_code": {"active": True, "expires_at": None},
+    "discount": {},
+    "test_helpers.test_clock": {"status_details": {}},
 }
 
 
@@ -325,6 +403,72 @@ def checkout_session(**overrides: Any) -> dict[str, Any]:
 def line_item(**overrides: Any) -> dict[str, Any]:
     """A new Checkout line item (`li_...`, object `item`)."""
     return _public("item", {}, overrides)
+
+
+def subscription(**overrides: Any) -> dict[str, Any]:
+    """A new active Subscription (`sub_...`) with no items unless `items=` says otherwise."""
+    obj = _public("subscription", {"status": "active"}, overrides)
+    if "items" not in overrides:
+        obj["items"] = list_object([], f"/v1/subscription_items?subscription={obj['id']}")
+    return obj
+
+
+def subscription_item(**overrides: Any) -> dict[str, Any]:
+    """A new SubscriptionItem (`si_...`)."""
+    return _public("subscription_item", {}, overrides)
+
+
+def invoice(**overrides: Any) -> dict[str, Any]:
+    """A new draft Invoice (`in_...`) with no lines unless `lines=` says otherwise."""
+    obj = _public("invoice", {"status": "draft"}, overrides)
+    obj.pop("subscription", None)  # gone from invoices since 2025-03-31.basil
+    if "lines" not in overrides:
+        obj["lines"] = list_object([], f"/v1/invoices/{obj['id']}/lines")
+    return obj
+
+
+def invoice_item(**overrides: Any) -> dict[str, Any]:
+    """A new pending InvoiceItem (`ii_...`)."""
+    return _public("invoiceitem", {}, overrides)
+
+
+def invoice_payment(**overrides: Any) -> dict[str, Any]:
+    """A new InvoicePayment (`inpay_...`)."""
+    return _public("invoice_payment", {"status": "open"}, overrides)
+
+
+def setup_intent(**overrides: Any) -> dict[str, Any]:
+    """A new SetupIntent (`seti_...`, `requires_payment_method`) with a matching client_secret."""
+    obj = _public("setup_intent", {"status": "requires_payment_method"}, overrides)
+    if "client_secret" not in overrides:
+        obj["client_secret"] = f"{obj['id']}_secret_{new_id('', 25)}"
+    return obj
+
+
+def coupon(**overrides: Any) -> dict[str, Any]:
+    """A new Coupon (an 8-character id), 25% off once unless overridden."""
+    return _public("coupon", {"percent_off": 25.0, "duration": "once"}, overrides)
+
+
+def promotion_code(**overrides: Any) -> dict[str, Any]:
+    """A new active PromotionCode (`promo_...`)."""
+    return _public("promotion_code", {}, overrides)
+
+
+def discount(**overrides: Any) -> dict[str, Any]:
+    """A new Discount (`di_...`)."""
+    return _public("discount", {}, overrides)
+
+
+def test_clock(**overrides: Any) -> dict[str, Any]:
+    """A new ready TestClock (`clock_...`) frozen at its creation time."""
+    obj = _public("test_helpers.test_clock", {}, overrides)
+    if "frozen_time" not in overrides:
+        obj["frozen_time"] = obj["created"]
+    return obj
+
+
+test_clock.__test__ = False  # type: ignore[attr-defined]  # a factory, not a pytest test
 
 
 def event(type: str, data_object: dict[str, Any], **overrides: Any) -> dict[str, Any]:

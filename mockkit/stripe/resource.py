@@ -53,6 +53,9 @@ class Resource:
     events: tuple[str, ...] = ()
     stored: bool = True
     deleted_stub: bool = False
+    #: The dotted prefix of its event types when it is not the kind itself (subscriptions
+    #: emit `customer.subscription.*`).
+    event_prefix: str = ""
 
 
 _RESOURCES: dict[str, Resource] = {}

@@ -20,14 +20,19 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, Self, TypeVar, cast
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
+from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.clock import Clock
 from mockkit.stripe.errors import no_such
 from mockkit.stripe.eventlog import EventLog, RequestContext
 from mockkit.stripe.ids import new_id
 from mockkit.stripe.resource import Resource, declared, register
 from mockkit.stripe.store import Obj, Store
+
+if TYPE_CHECKING:
+    from mockkit.stripe.billing.schedule import Due
 
 __all__ = ["Model", "Obj", "Params", "StripeState"]
 
@@ -50,6 +55,8 @@ class StripeState:
             kind: Store() for kind, resource in declared().items() if resource.stored
         }
         self.context = RequestContext()
+        #: The account's Billing settings (retry schedule, ...): `fake.billing`.
+        self.billing = BillingSettings()
         self.log = EventLog(self.stores["event"], self._clock, self.rng)
         self._models: dict[type[Model], Model] = {}
         #: The state of each resource by kind (see `model()` for typed access).
@@ -108,6 +115,16 @@ class StripeState:
     def now(self) -> int:
         """The fake's current time, in Unix seconds."""
         return self._clock.now()
+
+    def pinned(self, t: int) -> AbstractContextManager[None]:
+        """While inside, `now()` answers `t` (see `Clock.pinned`)."""
+        return self._clock.pinned(t)
+
+    def advance(self, seconds: int) -> None:
+        """Move the account's own clock forward (due work runs on the next request)."""
+        if seconds < 0:
+            raise ValueError("the fake's clock cannot go backwards")
+        self._clock.offset += int(seconds)
 
     def new_id(self, kind: str, length: int | None = None) -> str:
         """A fresh id for `kind` (or a raw prefix such as `txn_`), from the account's seed."""
@@ -169,6 +186,10 @@ class Model:
         product).
         """
         raise NotImplementedError(f"{self.resource.kind} objects are not created directly")
+
+    def on_due(self, due: Due) -> None:
+        """Run work this resource scheduled on a clock (see `mockkit.stripe.billing.schedule`)."""
+        raise NotImplementedError(f"{self.resource.kind} schedules no work")
 
     def expand_list(self, field: str, obj: Obj) -> Obj:
         """The list `field` of `obj` opens when expanded (for `"list:<kind>"` expansions)."""

@@ -32,6 +32,15 @@ CLASSES: dict[str, Any] = {
     "refunds": stripe.Refund,
     "checkout.sessions": stripe.checkout.Session,
     "events": stripe.Event,
+    "subscriptions": stripe.Subscription,
+    "subscription_items": stripe.SubscriptionItem,
+    "invoices": stripe.Invoice,
+    "invoice_items": stripe.InvoiceItem,
+    "invoice_payments": stripe.InvoicePayment,
+    "coupons": stripe.Coupon,
+    "promotion_codes": stripe.PromotionCode,
+    "setup_intents": stripe.SetupIntent,
+    "test_helpers.test_clocks": stripe.test_helpers.TestClock,
 }
 
 

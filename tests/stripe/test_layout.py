@@ -47,7 +47,17 @@ def test_each_endpoint_lives_with_the_resource_its_path_starts_with() -> None:
             if segment.startswith("{"):
                 break
             literal.append(segment)
-        owner = "_".join(literal)
+        # An action without an id (`/v1/invoices/create_preview`) belongs to the resource
+        # its longest literal prefix names.
+        modules = _modules(routes)
+        owner = next(
+            (
+                "_".join(literal[:n])
+                for n in range(len(literal), 0, -1)
+                if "_".join(literal[:n]) in modules
+            ),
+            "_".join(literal),
+        )
         assert ep.handler.__module__ == f"mockkit.stripe.routes.{owner}", ep.template
 
 
@@ -69,7 +79,7 @@ def test_every_stored_kind_has_a_store_and_is_covered_by_the_shape_tests() -> No
 def test_event_types_are_declared_by_the_resource_they_are_about() -> None:
     for kind, resource in declared().items():
         for type in resource.events:
-            assert type.rsplit(".", 1)[0] == kind, (kind, type)
+            assert type.rsplit(".", 1)[0] == (resource.event_prefix or kind), (kind, type)
     assert "payment_intent.succeeded" in event_types()
 
 

@@ -10,6 +10,7 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake, objects
+from tests.stripe.billing_helpers import billing_objects
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "stripe"
 PREFIXES = {
@@ -22,7 +23,20 @@ PREFIXES = {
     "refund": "re_",
     "checkout.session": "cs_test_",
     "event": "evt_",
+    "subscription": "sub_",
+    "subscription_item": "si_",
+    "invoice": "in_",
+    "invoiceitem": "ii_",
+    "invoice_payment": "inpay_",
+    "setup_intent": "seti_",
+    "coupon": "",
+    "promotion_code": "promo_",
+    "discount": "di_",
+    "test_helpers.test_clock": "clock_",
 }
+#: Keys of Stripe's published example that the API version stripe-python pins removed
+#: (`Invoice.subscription` went in 2025-03-31.basil; its `parent` says it now).
+REMOVED = {"invoice": {"subscription"}}
 
 
 def stripe_example_keys(kind: str) -> set[str]:
@@ -56,17 +70,20 @@ def one_of_each(fake: StripeFake) -> dict[str, dict[str, Any]]:
     )
     event = stripe.Event.retrieve(fake.events[-1]["id"])
     found = [customer, pm, product, price, pi, charge, refund, session, event]
-    return {o.object: o.to_dict() for o in found}
+    got = {o.object: o.to_dict() for o in found}
+    billing = billing_objects(fake)
+    billing.pop("line_item")  # lives inside its invoice, not stored on its own
+    return {**got, **billing}
 
 
 def test_every_object_has_every_key_of_stripes_example(fake: StripeFake) -> None:
     got = one_of_each(fake)
     assert set(got) == set(PREFIXES)
     for kind, obj in got.items():
-        missing = stripe_example_keys(kind) - set(obj)
+        missing = stripe_example_keys(kind) - REMOVED.get(kind, set()) - set(obj)
         assert not missing, f"{kind} lacks {sorted(missing)}"
         assert obj["id"].startswith(PREFIXES[kind]), obj["id"]
-        if kind != "event":
+        if kind != "event" and "livemode" in stripe_example_keys(kind):
             assert obj.get("livemode") is False
 
 
@@ -91,6 +108,16 @@ def test_factories_work_without_a_fake(kind: str) -> None:
         "refund": objects.refund,
         "checkout.session": objects.checkout_session,
         "event": lambda **kw: objects.event("customer.created", objects.customer(), **kw),
+        "subscription": objects.subscription,
+        "subscription_item": objects.subscription_item,
+        "invoice": objects.invoice,
+        "invoiceitem": objects.invoice_item,
+        "invoice_payment": objects.invoice_payment,
+        "setup_intent": objects.setup_intent,
+        "coupon": objects.coupon,
+        "promotion_code": objects.promotion_code,
+        "discount": objects.discount,
+        "test_helpers.test_clock": objects.test_clock,
     }[kind]
     if kind == "event":
         obj = factory()
@@ -98,7 +125,7 @@ def test_factories_work_without_a_fake(kind: str) -> None:
         return
     obj = factory(metadata={"a": "1"})
     assert obj["id"].startswith(PREFIXES[kind])
-    assert stripe_example_keys(kind) <= set(obj)
+    assert stripe_example_keys(kind) - REMOVED.get(kind, set()) <= set(obj)
     assert obj["metadata"] == {"a": "1"}
     # Independent objects: changing a nested value of one leaves the next untouched.
     for value in obj.values():

@@ -234,13 +234,13 @@ def test_unknown_param_suggests_the_right_one(fake: StripeFake) -> None:
 def test_unsupported_endpoint_names_method_path_and_closest(sdk: Driver) -> None:
     with pytest.raises(stripe.InvalidRequestError) as info:
         if sdk.style == "module":
-            stripe.Subscription.create(customer="cus_x")
+            stripe.SubscriptionSchedule.create(customer="cus_x")
         else:
             assert sdk.client is not None
-            sdk.client.v1.subscriptions.create({"customer": "cus_x"})
+            sdk.client.v1.subscription_schedules.create({"customer": "cus_x"})
     message = str(info.value.user_message)
     assert info.value.http_status == 404
-    assert "POST: /v1/subscriptions" in message
+    assert "POST: /v1/subscription_schedules" in message
     assert "does not emulate this endpoint" in message
     assert "closest supported: POST /v1/" in message
     with pytest.raises(stripe.InvalidRequestError, match="emulated for GET, POST only"):

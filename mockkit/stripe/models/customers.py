@@ -7,6 +7,7 @@ from typing import Any
 from mockkit.stripe import objects
 from mockkit.stripe.errors import invalid_request
 from mockkit.stripe.models.payment_methods import PaymentMethods
+from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
@@ -47,7 +48,18 @@ class Customers(Model):
         self.deleted: set[str] = set()
 
     def create(self, p: Params) -> Obj:
-        """POST /v1/customers."""
+        """POST /v1/customers (on a test clock with `test_clock`: created at its time)."""
+        clock = p.get("test_clock")
+        if clock is None:
+            return self._create(p)
+        clocks = TestClocks.of(self.state)
+        clocks.get(clock, "test_clock", 400)
+        with clocks.pinned(clock):
+            customer = self._create(p)
+        clocks.attach(clock, customer)
+        return customer
+
+    def _create(self, p: Params) -> Obj:
         s = self.state
         fields = {k: p[k] for k in _FIELDS if p.get(k) is not None}
         fields.update(
@@ -115,6 +127,12 @@ class Customers(Model):
         if previous:
             self.state.emit("customer.updated", customer, previous)
         return customer
+
+    def forget(self, cid: str) -> None:
+        """Remove a customer without an event (its test clock was deleted)."""
+        if cid in self.store.by_id:
+            self.store.remove(cid)
+            self.deleted.add(cid)
 
     def delete(self, cid: str) -> Obj:
         """DELETE /v1/customers/{id}: detaches its payment methods, answers the deleted stub."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,14 @@ class PaymentIntents(Model):
     def __init__(self, state: StripeState) -> None:
         super().__init__(state)
         self._extra: dict[str, _PIExtra] = {}
+        #: Called with the intent after each change of its status, per intent id: an invoice
+        #: follows the PaymentIntent that collects it, whoever confirms it.
+        self.watchers: dict[str, Callable[[Obj], None]] = {}
+
+    def _notify(self, pi: Obj) -> None:
+        watcher = self.watchers.get(pi["id"])
+        if watcher is not None:
+            watcher(pi)
 
     @property
     def _methods(self) -> PaymentMethods:
@@ -248,6 +257,7 @@ class PaymentIntents(Model):
             pi["status"] = "requires_action"
             pi["next_action"] = self._next_action(pi, extra)
             self.state.emit("payment_intent.requires_action", pi)
+            self._notify(pi)
             return pi, None
         if card.decline is not None:
             return pi, self._fail(pi, pm, card, card_error(card.decline))
@@ -327,11 +337,17 @@ class PaymentIntents(Model):
                 "amount_received": 0 if manual else pi["amount"],
             },
         )
+        if pi["setup_future_usage"] and pi["customer"] and pm["customer"] is None:
+            # Saving the card for later is what setup_future_usage asks for: Stripe attaches
+            # it to the intent's customer once the payment succeeds.
+            pm["customer"] = pi["customer"]
+            self.state.emit("payment_method.attached", pm)
         self.state.emit("charge.succeeded", charge)
         if manual:
             self.state.emit("payment_intent.amount_capturable_updated", pi)
         else:
             self.state.emit("payment_intent.succeeded", pi)
+        self._notify(pi)
 
     def _fail(self, pi: Obj, pm: Obj, card: Card, error: StripeError) -> StripeError:
         """A declined attempt: failed charge, intent back to requires_payment_method, 402."""
@@ -380,6 +396,7 @@ class PaymentIntents(Model):
         )
         self.state.emit("charge.failed", charge)
         self.state.emit("payment_intent.payment_failed", pi)
+        self._notify(pi)
         error.extra.update(charge=charge["id"], payment_intent=pi.copy(), payment_method=pm.copy())
         return error
 
@@ -415,6 +432,7 @@ class PaymentIntents(Model):
                 },
             )
             self.state.emit("payment_intent.payment_failed", pi)
+            self._notify(pi)
         return pi
 
     def return_url_of(self, pid: str) -> str | None:
@@ -488,4 +506,5 @@ class PaymentIntents(Model):
             },
         )
         self.state.emit("payment_intent.canceled", pi)
+        self._notify(pi)
         return pi

@@ -26,6 +26,8 @@ class PaymentMethods(Model):
         super().__init__(state)
         # Which test card each stored PaymentMethod is; kept beside the public object.
         self._cards: dict[str, Card] = {}
+        #: PaymentMethods set up for later use (a SetupIntent succeeded with them).
+        self.set_up: set[str] = set()
 
     def _new(self, card: Card, p: Params | None = None) -> Obj:
         p = p or {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockkit.stripe import money
-from mockkit.stripe.errors import param_error
+from mockkit.stripe.errors import not_emulated, param_error
 from mockkit.stripe.models.products import Products
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
@@ -29,6 +29,7 @@ class Prices(Model):
         creates without events.
         """
         s = self.state
+        _refuse_unemulated(p)
         if p.get("product"):
             product_id = s.ref("product", p["product"], "product")["id"]
         elif p.get("product_data"):
@@ -52,7 +53,7 @@ class Prices(Model):
                 "interval": recurring["interval"],
                 "interval_count": recurring.get("interval_count") or 1,
                 "meter": None,
-                "trial_period_days": None,
+                "trial_period_days": recurring.get("trial_period_days"),
                 "usage_type": "licensed",
             }
         fields = {
@@ -81,3 +82,38 @@ class Prices(Model):
         if previous:
             self.state.emit("price.updated", price, previous)
         return price
+
+
+#: The longest billing interval Stripe allows: three years, in each interval's unit.
+_MAX_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
+
+
+def _refuse_unemulated(p: Params) -> None:
+    """Refuse pricing the fake cannot bill faithfully, naming the parameter."""
+    recurring = p.get("recurring") or {}
+    if recurring.get("usage_type") == "metered" or recurring.get("meter"):
+        name = "recurring[meter]" if recurring.get("meter") else "recurring[usage_type]"
+        raise not_emulated("metered billing (usage-based prices and Billing Meters)", name)
+    if recurring.get("aggregate_usage"):
+        raise not_emulated("metered billing (aggregate_usage)", "recurring[aggregate_usage]")
+    count = recurring.get("interval_count")
+    if count is not None and count > _MAX_COUNT[recurring["interval"]]:
+        raise param_error(
+            "The maximum billing interval is three years "
+            f"({_MAX_COUNT[recurring['interval']]} {recurring['interval']}s).",
+            "recurring[interval_count]",
+        )
+    if p.get("billing_scheme") == "tiered" or p.get("tiers") or p.get("tiers_mode"):
+        name = (
+            "billing_scheme"
+            if p.get("billing_scheme") == "tiered"
+            else ("tiers" if p.get("tiers") else "tiers_mode")
+        )
+        raise not_emulated("tiered pricing", name)
+    for name, what in (
+        ("transform_quantity", "quantity transforms (package pricing)"),
+        ("custom_unit_amount", "customer-chosen amounts (custom_unit_amount)"),
+        ("currency_options", "multi-currency prices (currency_options)"),
+    ):
+        if p.get(name):
+            raise not_emulated(what, name)

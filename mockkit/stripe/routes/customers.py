@@ -34,7 +34,12 @@ CUSTOMER_SPEC: dict[str, Coercer] = {
 }
 
 
-@endpoint("POST", "/v1/customers", {**CUSTOMER_SPEC, "payment_method": STR}, kind="customer")
+@endpoint(
+    "POST",
+    "/v1/customers",
+    {**CUSTOMER_SPEC, "payment_method": STR, "test_clock": STR},
+    kind="customer",
+)
 def create_customer(s: StripeState, p: dict[str, Any]) -> Any:
     """Create a customer."""
     return Customers.of(s).create(p)
@@ -58,10 +63,24 @@ def delete_customer(s: StripeState, p: dict[str, Any], id: str) -> Any:
     return Customers.of(s).delete(id)
 
 
-@endpoint("GET", "/v1/customers", {**LIST_SPEC, "email": Str(512)}, kind="list:customer")
+@endpoint(
+    "GET",
+    "/v1/customers",
+    {**LIST_SPEC, "email": Str(512), "test_clock": STR},
+    kind="list:customer",
+)
 def list_customers(s: StripeState, p: dict[str, Any]) -> Any:
     """List customers, newest first."""
-    return paginate(s, "customer", p, "/v1/customers", {"email": p.get("email")})
+    # Stripe leaves customers on test clocks out unless the clock is asked for.
+    clock = p.get("test_clock")
+    return paginate(
+        s,
+        "customer",
+        p,
+        "/v1/customers",
+        {"email": p.get("email")},
+        lambda c: c.get("test_clock") == clock,
+    )
 
 
 @endpoint(

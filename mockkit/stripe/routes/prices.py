@@ -7,9 +7,9 @@ from typing import Any
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.prices import Prices
 from mockkit.stripe.params import (
+    ANY,
     BOOL,
     DECIMAL,
-    INT,
     METADATA,
     STR,
     Arr,
@@ -27,9 +27,11 @@ __all__ = ["PRICE_DATA", "PRICE_SPEC", "RECURRING"]
 RECURRING = Hash(
     {
         "interval": Enum("day", "week", "month", "year"),
-        "interval_count": Int(1, 365),
+        "interval_count": Int(1, 1095),
         "usage_type": Enum("licensed", "metered"),
-        "trial_period_days": INT,
+        "meter": STR,
+        "trial_period_days": Int(0, 730),
+        "aggregate_usage": ANY,
     },
     ("interval",),
 )
@@ -67,7 +69,13 @@ PRICE_SPEC: dict[str, Coercer] = {
     "active": BOOL,
     "metadata": METADATA,
     "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
-    "billing_scheme": Enum("per_unit"),
+    "billing_scheme": Enum("per_unit", "tiered"),
+    # Refused by the state as not emulated (named here so the refusal names them).
+    "tiers": ANY,
+    "tiers_mode": Enum("graduated", "volume"),
+    "transform_quantity": ANY,
+    "custom_unit_amount": ANY,
+    "currency_options": ANY,
 }
 
 
