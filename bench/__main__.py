@@ -24,6 +24,7 @@ BENCHMARKS = (
     "cassette_replay",
     "oauth_login",
     "demo_suite",
+    "stripe_billing",
 )
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
