@@ -29,6 +29,9 @@ class Card:
     action: str | None = None
     #: Attaching works but every charge is declined (`pm_card_chargeCustomerFail`).
     fail_on_charge_only: bool = False
+    #: Off-session payments need no authentication once the card was set up for them (a
+    #: SetupIntent, or a payment with `setup_future_usage`): Stripe's 4000 0025 0000 3155.
+    off_session_once_set_up: bool = False
     label: str = ""
 
     @property
@@ -115,10 +118,16 @@ CARDS: dict[str, Card] = {
         "visa", "3220", "4000000000003220", action="3ds", label="3D Secure 2 required"
     ),
     "pm_card_authenticationRequired": Card(
-        "visa", "3155", "4000002500003155", action="3ds", label="Authentication required"
+        "visa",
+        "3155",
+        "4000002500003155",
+        action="3ds",
+        off_session_once_set_up=True,
+        label="Authentication required (until set up for off-session use)",
     ),
 }
 CARDS["pm_card_visa_chargeDeclined"] = CARDS["pm_card_chargeDeclined"]
+CARDS["pm_card_authenticationRequiredOnSetup"] = CARDS["pm_card_authenticationRequired"]
 
 _BY_TOKEN = {"tok_" + key[len("pm_card_") :]: card for key, card in CARDS.items()}
 _BY_NUMBER = {card.number: card for card in CARDS.values()}

@@ -95,3 +95,41 @@ def test_setup_future_usage_saves_the_card_to_the_customer(fake: StripeFake) -> 
     assert pi.status == "succeeded"
     assert stripe.PaymentMethod.retrieve(pi.payment_method).customer == cus.id
     assert fake.events_of("payment_method.attached")
+
+
+def test_a_card_set_up_for_later_pays_off_session_without_authentication(
+    fake: StripeFake,
+) -> None:
+    cus = stripe.Customer.create()
+    si = stripe.SetupIntent.create(
+        customer=cus.id,
+        payment_method="pm_card_authenticationRequiredOnSetup",
+        confirm=True,
+        automatic_payment_methods={"enabled": True, "allow_redirects": "never"},
+    )
+    assert si.status == "requires_action"
+    fake.authenticate(si.id)
+    pi = stripe.PaymentIntent.create(
+        amount=1200,
+        currency="usd",
+        customer=cus.id,
+        payment_method=si.payment_method,
+        off_session=True,
+        confirm=True,
+        automatic_payment_methods={"enabled": True, "allow_redirects": "never"},
+    )
+    assert pi.status == "succeeded"
+    # Not set up: the same card needs the customer, who is not there off-session.
+    other = stripe.Customer.create(payment_method="pm_card_authenticationRequiredOnSetup")
+    pm = stripe.PaymentMethod.list(customer=other.id).data[0]
+    with pytest.raises(stripe.CardError) as info:
+        stripe.PaymentIntent.create(
+            amount=1200,
+            currency="usd",
+            customer=other.id,
+            payment_method=pm.id,
+            off_session=True,
+            confirm=True,
+            automatic_payment_methods={"enabled": True, "allow_redirects": "never"},
+        )
+    assert info.value.code == "authentication_required"

@@ -895,3 +895,40 @@ def test_pause_and_resume(frozen: StripeFake) -> None:
     resumed = stripe.Subscription.resume(sub.id)
     assert resumed.status == "active"
     assert item_period(resumed)[0] == T0 + 40 * DAY
+
+
+# ---- 3D Secure on renewals ----------------------------------------------------------------------
+
+
+def test_card_set_up_by_the_first_payment_renews_off_session(frozen: StripeFake) -> None:
+    cus = customer("pm_card_authenticationRequiredOnSetup")
+    sub = stripe.Subscription.create(
+        customer=cus.id, items=[{"price": price().id}], expand=["latest_invoice.payments"]
+    )
+    assert sub.status == "incomplete"
+    frozen.authenticate(sub.latest_invoice.payments.data[0].payment.payment_intent)
+    assert stripe.Subscription.retrieve(sub.id).status == "active"
+    frozen.advance(at(2030, 2, 28, 12) + HOUR - T0)
+    renewed = stripe.Subscription.retrieve(sub.id, expand=["latest_invoice"])
+    assert renewed.status == "active" and renewed.latest_invoice.status == "paid"
+
+
+def test_card_that_always_needs_authentication_makes_renewals_past_due(
+    frozen: StripeFake,
+) -> None:
+    cus = customer("pm_card_threeDSecure2Required")
+    sub = stripe.Subscription.create(
+        customer=cus.id, items=[{"price": price().id}], expand=["latest_invoice.payments"]
+    )
+    frozen.authenticate(sub.latest_invoice.payments.data[0].payment.payment_intent)
+    since = len(frozen.events)
+    frozen.advance(at(2030, 2, 28, 12) + HOUR - T0)
+    after = stripe.Subscription.retrieve(sub.id, expand=["latest_invoice"])
+    assert after.status == "past_due" and after.latest_invoice.status == "open"
+    assert "invoice.payment_action_required" in types(frozen, since)
+    pi = stripe.PaymentIntent.retrieve(
+        stripe.Invoice.retrieve(after.latest_invoice.id, expand=["payments"])
+        .payments.data[0]
+        .payment.payment_intent
+    )
+    assert pi.last_payment_error.code == "authentication_required"

@@ -244,7 +244,12 @@ class PaymentIntents(Model):
             pi["capture_method"] = p["capture_method"]
         pm = self.state.get("payment_method", pi["payment_method"], "payment_method", 400)
         card = self._methods.card_of(pm["id"])
-        if card.action == "3ds" and not p.get("_authenticated"):
+        set_up = (
+            card.off_session_once_set_up
+            and bool(p.get("off_session"))
+            and pm["id"] in self._methods.set_up
+        )
+        if card.action == "3ds" and not p.get("_authenticated") and not set_up:
             # Nobody is there to authenticate an off-session payment: Stripe declines it.
             if p.get("error_on_requires_action") or p.get("off_session"):
                 return pi, self._fail(
@@ -261,7 +266,7 @@ class PaymentIntents(Model):
             return pi, None
         if card.decline is not None:
             return pi, self._fail(pi, pm, card, card_error(card.decline))
-        self._succeed(pi, pm, card, three_d_secure=card.action == "3ds")
+        self._succeed(pi, pm, card, three_d_secure=card.action == "3ds" and not set_up)
         return pi, None
 
     @staticmethod
@@ -337,6 +342,8 @@ class PaymentIntents(Model):
                 "amount_received": 0 if manual else pi["amount"],
             },
         )
+        if pi["setup_future_usage"]:
+            self._methods.set_up.add(pm["id"])
         if pi["setup_future_usage"] and pi["customer"] and pm["customer"] is None:
             # Saving the card for later is what setup_future_usage asks for: Stripe attaches
             # it to the intent's customer once the payment succeeds.

@@ -205,8 +205,6 @@ class Subscriptions(SubscriptionCreate):
                 )
             reset_anchor = kind == "now"
         add_items = self._check_added_items(p.get("add_invoice_items"), sub["currency"])
-        if any(k in p for k in ("trial_settings",)):
-            pass
         # Does this update invoice now, and how would the payment go?
         active = sub["status"] in ("active", "past_due", "unpaid")
         prorations = (
@@ -240,6 +238,7 @@ class Subscriptions(SubscriptionCreate):
             amounts += [a for a, *_ in prorations] + [a["amount"] for a in add_items]
             due = self._estimate(
                 customer,
+                sub["currency"],
                 amounts,
                 InvoiceItems.of(s).pending_of(customer["id"], sub["id"]),
                 discounts or [],

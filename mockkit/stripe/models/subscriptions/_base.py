@@ -259,6 +259,7 @@ class SubscriptionsBase(Model):
     def _estimate(
         self,
         customer: Obj,
+        currency: str,
         amounts: list[int],
         pending_items: list[Obj],
         discounts: list[PendingDiscount],
@@ -275,8 +276,7 @@ class SubscriptionsBase(Model):
         offs += [Coupons.of(self.state).off(d.coupon["id"], d.coupon["id"]) for d in discounts]
         total = totals(lines, offs).total
         due, _ = apply_balance(total, customer["balance"])
-        currency_min = money.MINIMUM_AMOUNTS.get(customer.get("currency") or "usd", 50)
-        return 0 if due < currency_min else due
+        return 0 if due < money.MINIMUM_AMOUNTS.get(currency, 50) else due
 
     def _check_added_items(
         self, entries: list[dict[str, Any]] | None, currency: str

@@ -204,6 +204,7 @@ class SubscriptionCreate(SubscriptionLifecycle):
         pending_items = [i for i in pending_items if i["currency"] == currency]
         due = self._estimate(
             customer,
+            currency,
             first_amounts + [a["amount"] for a in add_items],
             pending_items,
             pending,

@@ -232,8 +232,7 @@ class SubscriptionLifecycle(SubscriptionChanges):
         sub = self.get(sid)
         if sub["status"] in _ENDED:
             raise invalid_request(
-                f"This subscription has already been {sub['status'].replace('_', ' ')}.",
-                code="resource_missing" if False else None,
+                f"This subscription has already been {sub['status'].replace('_', ' ')}."
             )
         with TestClocks.of(s).pinned(sub["test_clock"]):
             now = s.now()
@@ -245,7 +244,7 @@ class SubscriptionLifecycle(SubscriptionChanges):
             invoice = None
             if p.get("invoice_now"):
                 taken = items.take_pending(customer["id"], sid)
-                taken = [i for i in taken if i["sub" if False else "currency"] == sub["currency"]]
+                taken = [i for i in taken if i["currency"] == sub["currency"]]
                 if taken:
                     invoices = Invoices.of(s)
                     invoice = invoices.new(
@@ -308,8 +307,7 @@ class SubscriptionLifecycle(SubscriptionChanges):
         sub = self.get(sid)
         if sub["status"] != "paused":
             raise invalid_request(
-                f"Only paused subscriptions can be resumed; this subscription is {sub['status']}.",
-                code="subscription_paused" if False else None,
+                f"Only paused subscriptions can be resumed; this subscription is {sub['status']}."
             )
         anchor = p.get("billing_cycle_anchor")
         kind = (anchor.get("type") if isinstance(anchor, dict) else anchor) or "now"
@@ -342,7 +340,9 @@ class SubscriptionLifecycle(SubscriptionChanges):
                 )
                 for i in SubscriptionItems.of(s).items_of(sid)
             ]
-            due = self._estimate(customer, lines, pending, [], self._discounts_for(sub, now))
+            due = self._estimate(
+                customer, sub["currency"], lines, pending, [], self._discounts_for(sub, now)
+            )
             outcome = self._outcome(self._pm_for(customer, sub["default_payment_method"]), due)
             if sub["collection_method"] != "charge_automatically":
                 outcome = "paid"
