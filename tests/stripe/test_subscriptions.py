@@ -932,3 +932,25 @@ def test_card_that_always_needs_authentication_makes_renewals_past_due(
         .payment.payment_intent
     )
     assert pi.last_payment_error.code == "authentication_required"
+
+
+def test_default_incomplete_trial_gets_a_pending_setup_intent(frozen: StripeFake) -> None:
+    cus = customer(pm=None)
+    sub = stripe.Subscription.create(
+        customer=cus.id,
+        items=[{"price": price().id}],
+        trial_period_days=7,
+        payment_behavior="default_incomplete",
+        payment_settings={"save_default_payment_method": "on_subscription"},
+        expand=["pending_setup_intent"],
+    )
+    assert sub.status == "trialing"
+    si = sub.pending_setup_intent
+    assert si.status == "requires_payment_method" and si.customer == cus.id
+    stripe.SetupIntent.confirm(si.id, payment_method="pm_card_visa", return_url="https://x.test")
+    after = stripe.Subscription.retrieve(sub.id)
+    assert after.pending_setup_intent is None
+    assert after.default_payment_method is not None
+    frozen.advance(7 * DAY + HOUR)  # the card set up during the trial pays the first period
+    paid = stripe.Subscription.retrieve(sub.id, expand=["latest_invoice"])
+    assert paid.status == "active" and paid.latest_invoice.status == "paid"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mockkit.stripe.cards import Card
@@ -35,6 +36,9 @@ class SetupIntents(Model):
     def __init__(self, state: StripeState) -> None:
         super().__init__(state)
         self._return_urls: dict[str, str] = {}
+        #: Called with the intent when it succeeds, per intent id (a subscription follows its
+        #: `pending_setup_intent`).
+        self.watchers: dict[str, Callable[[Obj], None]] = {}
 
     def _methods(self) -> PaymentMethods:
         return PaymentMethods.of(self.state)
@@ -265,6 +269,9 @@ class SetupIntents(Model):
         self._methods().set_up.add(pm["id"])
         self.update(si, {"status": "succeeded", "next_action": None, "last_setup_error": None})
         s.emit("setup_intent.succeeded", si)
+        watcher = self.watchers.get(si["id"])
+        if watcher is not None:
+            watcher(si)
 
     def _fail(self, si: Obj, pm: Obj, card: Card) -> StripeError:
         assert card.decline is not None

@@ -1,4 +1,4 @@
-"""Subscriptions, changed: item changes, their prorations, previews"""
+"""Subscriptions, changed: item changes, their prorations, previews."""
 
 from __future__ import annotations
 

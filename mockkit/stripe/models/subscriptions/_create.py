@@ -1,4 +1,4 @@
-"""Subscriptions, created: every check first, the first invoice, the first payment"""
+"""Subscriptions, created: every check first, the first invoice, the first payment."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mockkit.stripe.errors import (
 from mockkit.stripe.models.discounts import Discounts
 from mockkit.stripe.models.invoiceitems import InvoiceItems
 from mockkit.stripe.models.invoices import Invoices, describe_period_line, short_date
+from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.subscription_items import SubscriptionItems
 from mockkit.stripe.models.subscriptions._base import (
     _NO_PM,
@@ -364,6 +365,13 @@ class SubscriptionCreate(SubscriptionLifecycle):
         if taken:
             invoices.attach_items(invoice, taken)
         sub["latest_invoice"] = invoice["id"]
+        if behavior == "default_incomplete" and method == "charge_automatically" and due == 0:
+            # Nothing to pay now (a trial, a free first period): Stripe hands the client a
+            # SetupIntent to collect the card the renewals will need.
+            setup = SetupIntents.of(s)
+            si = setup.create({"customer": customer["id"], "usage": "off_session"})
+            setup.watchers[si["id"]] = self.setup_succeeded
+            sub["pending_setup_intent"] = si["id"]
         s.emit("customer.subscription.created", sub)
         for item in extra_items:
             s.emit("invoiceitem.created", item)

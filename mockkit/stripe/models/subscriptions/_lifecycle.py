@@ -1,4 +1,4 @@
-"""Subscriptions over time: renewals, what invoices report, cancel, pause, resume"""
+"""Subscriptions over time: renewals, what invoices report, cancel, pause, resume."""
 
 from __future__ import annotations
 
@@ -218,6 +218,20 @@ class SubscriptionLifecycle(SubscriptionChanges):
             elif action == "unpaid" and sub["status"] != "unpaid":
                 previous = self.update(sub, {"status": "unpaid"})
                 s.emit("customer.subscription.updated", sub, previous)
+
+    def setup_succeeded(self, si: Obj) -> None:
+        """The subscription's `pending_setup_intent` succeeded: its card is the one to charge."""
+        s = self.state
+        for sid in self.by_customer.get(si["customer"], ()):
+            sub = self.store.by_id.get(sid)
+            if sub is None or sub["pending_setup_intent"] != si["id"]:
+                continue
+            changes: dict[str, Any] = {"pending_setup_intent": None}
+            save = sub["payment_settings"]["save_default_payment_method"] == "on_subscription"
+            if save and sub["default_payment_method"] is None:
+                changes["default_payment_method"] = si["payment_method"]
+            previous = self.update(sub, changes)
+            s.emit("customer.subscription.updated", sub, previous)
 
     def invoice_overdue(self, invoice: Obj) -> None:
         """A sent invoice passed its due date unpaid: the subscription is past due."""
