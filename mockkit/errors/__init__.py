@@ -19,11 +19,17 @@ is small modules around one core: `faults` (the fault types), `simulated` (failu
 out on a real socket), `clients` (what each client library raises, one module per library),
 `factories`, `overlays` (faults before any handler, such as a cassette's replayer) and
 `reference` (the catalog and the README's table). This module only re-exports their public names.
+
+The provider vocabularies and the catalog are re-exported on first use (`mockkit.errors.oauth`
+loads the OAuth fakes' package, and with it authlib): the pytest plugin imports this package in
+every session, and a suite that only stubs Stripe should not pay for authlib.
 """
 
 from __future__ import annotations
 
-from mockkit.errors import oauth, stripe
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mockkit.errors.clients import SDK
 from mockkit.errors.factories import (
     connect_timeout,
@@ -42,7 +48,6 @@ from mockkit.errors.factories import (
 )
 from mockkit.errors.faults import Fault, HTTPFault, Outcome, Slow, SocketFault
 from mockkit.errors.overlays import overlay
-from mockkit.errors.reference import catalog, table
 from mockkit.errors.simulated import (
     MAX_SERVED_HOLD,
     SimulatedConnectionRefused,
@@ -54,6 +59,18 @@ from mockkit.errors.simulated import (
     SimulatedSSLError,
     SimulatedTruncatedBody,
 )
+
+if TYPE_CHECKING:
+    from mockkit.errors import oauth, stripe
+    from mockkit.errors.reference import catalog, table
+
+#: Names resolved on first access: name -> (module, attribute or None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "catalog": ("mockkit.errors.reference", "catalog"),
+    "oauth": ("mockkit.errors.oauth", None),
+    "stripe": ("mockkit.errors.stripe", None),
+    "table": ("mockkit.errors.reference", "table"),
+}
 
 __all__ = [
     "MAX_SERVED_HOLD",
@@ -90,3 +107,18 @@ __all__ = [
     "table",
     "truncated_body",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'mockkit.errors' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -63,3 +63,38 @@ def test_provider_fault_vocabularies_are_attributes_of_mockkit_errors() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["HTTPFault", "True"]
+
+
+def test_the_pytest_plugin_loads_no_sdk_and_no_vcrpy_until_a_fixture_needs_it() -> None:
+    code = (
+        "import sys, mockkit.plugin; "
+        "names = ('authlib', 'vcr', 'stripe', 'mockkit.oauth', 'joserfc', 'time_machine'); "
+        "print(sorted(m for m in names if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_pytest_plugin_is_plain_imports_at_the_top_then_hooks_and_fixtures() -> None:
+    import ast
+    import inspect
+
+    import mockkit.plugin as plugin
+
+    source = inspect.getsource(plugin)
+    body = ast.parse(source).body[1:]  # after the docstring
+    first_def = next(i for i, node in enumerate(body) if isinstance(node, ast.FunctionDef))
+    assert all(
+        isinstance(node, ast.Import | ast.ImportFrom | ast.If) for node in body[:first_def]
+    ), "something other than imports before the first hook"
+    assert all(isinstance(node, ast.FunctionDef) for node in body[first_def:]), (
+        "an import or statement between the hooks and fixtures"
+    )
+    in_functions = [
+        node
+        for func in body[first_def:]
+        for node in ast.walk(func)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert not in_functions, "an import inside a hook or fixture"
+    assert "# <" not in source, "a section marker"
