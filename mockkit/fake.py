@@ -21,13 +21,16 @@ from typing import Any, ClassVar, Protocol
 import responses
 
 from mockkit.http import Request, Response
+from mockkit.served import identify, root_page
 from mockkit.transport import LoopbackServer, TransportFault, intercept
 
-__all__ = ["BaseFake", "Fault", "FaultRule", "Route", "Routes"]
+__all__ = ["BaseFake", "FaultRule", "Injectable", "Route", "Routes"]
 
 
-class Fault(Protocol):
+class Injectable(Protocol):
     """Anything `fake.inject()` accepts: it answers a request or raises `TransportFault`.
+
+    Every `mockkit.errors.Fault` is one; the protocol keeps this module free of that package.
 
     `respond()` may also return `None`: the fault only delayed the request (`slow()` without
     `then=`), and the fake answers it as usual.
@@ -131,7 +134,7 @@ class Routes:
 class FaultRule:
     """When to apply a fault: which requests, after how many, how often, how many times."""
 
-    fault: Fault
+    fault: Injectable
     method: str | None = None
     path: str | re.Pattern[str] | None = None
     times: int | None = 1
@@ -213,7 +216,19 @@ class BaseFake:
     # ---- request handling ------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Log the request, apply any matching fault rule, else dispatch it to the routes."""
+        """Log the request, apply any matching fault rule, else dispatch it to the routes.
+
+        Served (not in-process), a browser opening the root URL gets a page saying what the
+        server is, and every answer names the provider it stands for (`mockkit.served`).
+        """
+        if request.served:
+            page = root_page(self, request)
+            if page is not None:
+                return page  # not provider traffic: neither logged nor faulted
+            return identify(self, self._handle(request))
+        return self._handle(request)
+
+    def _handle(self, request: Request) -> Response:
         with self._lock:
             self.requests.append(request)
         fault = self._fault_for(request)
@@ -232,7 +247,7 @@ class BaseFake:
         request.status = response.status
         return response
 
-    def _fault_for(self, request: Request) -> Fault | None:
+    def _fault_for(self, request: Request) -> Injectable | None:
         if not self._rules:
             return None
         with self._rules_lock:
@@ -245,7 +260,7 @@ class BaseFake:
 
     def inject(
         self,
-        fault: Fault,
+        fault: Injectable,
         method: str | None = None,
         path: str | re.Pattern[str] | None = None,
         times: int | None = 1,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import logging
 import signal
 import socket
 import sys
@@ -491,6 +492,11 @@ def run(args: argparse.Namespace) -> int:
 
     reported = 0
 
+    # Each delivery attempt is reported once, below; the forwarder's own log line for a
+    # failed attempt would say it a second time.
+    forwarder_log = logging.getLogger("mockkit.stripe.webhooks")
+    was_disabled, forwarder_log.disabled = forwarder_log.disabled, True
+
     def report_deliveries() -> None:
         # On stderr: stdout carries the details (one JSON line with --json).
         nonlocal reported
@@ -537,5 +543,6 @@ def run(args: argparse.Namespace) -> int:
         print("mockkit serve: stopped.", file=sys.stderr, flush=True)
         return 0
     finally:
+        forwarder_log.disabled = was_disabled
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -119,9 +119,13 @@ def prepare_interactions(
     scrubber: Scrubber,
     hostmap: HostMap,
 ) -> list[dict[str, Any]]:
-    """Requests and responses (vcrpy dict layout) host-mapped and scrubbed, ready to save."""
+    """Requests and responses (vcrpy dict layout) host-mapped and scrubbed, ready to save.
+
+    Ports of served mockkit fakes that `hostmap` does not map yet are learned from the fakes'
+    own answers first (`HostMap.learn_from_served`).
+    """
     out = []
-    for request, response in pairs:
+    for request, response in hostmap.learn_from_served(pairs):
         request = dict(request)
         request["uri"] = hostmap.map_url(str(request.get("uri", "")))
         if hostmap and isinstance(request.get("body"), str):

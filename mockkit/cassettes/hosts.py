@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockkit import providers
+from mockkit.served import HEADER, parse_header
 
 __all__ = ["HostMap"]
 
@@ -90,6 +91,34 @@ class HostMap:
         if primary and primary.rstrip("/") != provider.hosts[0]:
             return cls.for_served([(url, [primary])])  # e.g. an OIDC fake with its own issuer
         return cls.for_served([(url, provider.hosts)])
+
+    def learn_from_served(
+        self, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Map every unmapped loopback port that a served mockkit fake answered; drop its header.
+
+        A served fake names what it stands for in each answer (`Mockkit-Fake`, see
+        `mockkit.served`), so a recording through one stores the canonical hosts with no
+        `hosts=` written by hand. The header is mockkit's, not the provider's: it is removed
+        from every response (vcrpy dict layout) before anything is stored.
+        """
+        out = []
+        for request, response in pairs:
+            headers = dict(response.get("headers") or {})
+            found = next((name for name in headers if name.lower() == HEADER.lower()), None)
+            if found is not None:
+                values = headers.pop(found)
+                value = values[0] if isinstance(values, list) and values else values
+                parsed = parse_header(str(value))
+                uri = str(request.get("uri", ""))
+                base, path = _base(uri)
+                if parsed is not None and self.canonical(base, path) is None:
+                    learned = HostMap.for_provider(base, *parsed)
+                    self.rules.extend(learned.rules)
+                    self._sorted()
+                response = {**response, "headers": headers}
+            out.append((request, response))
+        return out
 
     def _sorted(self) -> HostMap:
         self.rules.sort(key=lambda rule: len(rule[1]), reverse=True)

@@ -50,11 +50,15 @@ class Outcome:
     stripe_async_attempts: int = 0
 
 
-class Fault:
+class Fault(Exception):
     """A failure a transport can carry out. Base of everything `mockkit.errors` returns.
 
     Subclasses implement `respond()`; everything else (stubs, side effects, the SDK
     outcome) is built on it.
+
+    A fault is an `Exception` for one reason only: code that raises whatever exception it is
+    given (`responses.add(..., body=fault)`, `Mock(side_effect=fault)`) raises the fault, and
+    its message says how to use a fault there. Raising one yourself carries nothing out.
     """
 
     #: The SDK whose exception `side_effect()` raises when none is named (None: must name one).
@@ -63,10 +67,22 @@ class Fault:
     served: str = "answers the same HTTP response"
 
     def __init__(self, name: str) -> None:
+        super().__init__(name)
         self.name = name
 
     def __repr__(self) -> str:
         return f"<Fault {self.name}>"
+
+    def __str__(self) -> str:
+        return (
+            f"mockkit.errors {self.name} was raised as an exception (given to responses as "
+            "body=, or to a mock as side_effect=?). A fault describes what the provider or the "
+            "network does; each transport turns it into what the client library sees. With "
+            f"responses, register it with `fault.stub(rsps, method, url)` (or "
+            "`rsps.add_callback(method, url, callback=fault.callback())`) and requests raises "
+            "what it raises for it; with a mock, use `side_effect=fault.side_effect('stripe')` "
+            "(or 'authlib', 'requests'); on a fake, `fake.inject(fault, ...)`."
+        )
 
     # ---- the transport interface ------------------------------------------------------------
 

@@ -100,3 +100,24 @@ def test_checkout_sessions_get_a_payable_page_on_the_served_fake(
     assert page.status_code == 200
     assert "id=pay" in page.text and "$5.00" in page.text
     assert process.stop(signal.SIGTERM)[0] == 0
+
+
+def test_each_failed_webhook_delivery_is_reported_once(serve: Callable[..., Any]) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on once this block ends
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    process = serve("stripe", "--forward-webhooks", f"http://127.0.0.1:{port}/hook", "--json")
+    info = process.read_json()["stripe"]
+    client = stripe.StripeClient(
+        info["api_key"], base_addresses={"api": info["api_base"]}, max_network_retries=0
+    )
+    client.v1.customers.create(params={"email": "jenny@example.com"})
+    status, err = process.stop(signal.SIGINT)  # delivers (and retries) what is queued first
+    assert status == 0, err
+    lines = [line for line in err.splitlines() if "customer.created" in line]
+    # The first attempt and its two retries, one line each (the forwarder's own log line for
+    # each failure used to repeat it).
+    assert len(lines) == 3, err
+    assert all(line.startswith("webhook customer.created evt_") for line in lines), err
