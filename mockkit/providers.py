@@ -192,8 +192,11 @@ GOOGLE = Provider(
         ("/token", "https://oauth2.googleapis.com"),
         ("/revoke", "https://oauth2.googleapis.com"),
         ("/device/", "https://oauth2.googleapis.com"),
+        ("/tokeninfo", "https://oauth2.googleapis.com"),
         ("/v1/userinfo", "https://openidconnect.googleapis.com"),
-        ("/oauth2/v3/certs", "https://www.googleapis.com"),
+        # JWKS and the legacy userinfo v1-v3 and tokeninfo (the legacy /o/oauth2/ ones are
+        # on accounts.google.com, the default).
+        ("/oauth2/", "https://www.googleapis.com"),
         ("/", "https://accounts.google.com"),
     ),
     oauth=True,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from mockkit.fake import BaseFake, FaultRule, Routes
 from mockkit.http import Request, Response
@@ -93,12 +94,40 @@ class _Invalid(Exception):
         self.status = status
 
 
+#: What a path keeps unescaped in a Location header: RFC 3986 pchar and "/" (and "%", so
+#: escapes already there stay as they are).
+_PATH_SAFE = "/%:@!$&'()*+,;="
+
+
 def add_query(uri: str, params: Sequence[tuple[str, str | None]]) -> str:
-    """`uri` with `params` appended to its query string (None values left out)."""
+    """`uri` with `params` appended to its query string (None values left out).
+
+    Characters a URL cannot hold raw (non-ASCII, spaces) are percent-encoded in the path, as
+    a browser would send them, so the Location header is ASCII on every transport.
+    """
     parts = urlsplit(uri)
     query = parse_qsl(parts.query, keep_blank_values=True)
     query += [(k, v) for k, v in params if v is not None]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    path = quote(parts.path, safe=_PATH_SAFE, errors="replace")
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+
+
+#: RFC 7636 4.2: a code_challenge is 43-128 unreserved characters.
+_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}\Z")
+#: base64url (no padding) of 32 bytes: 43 characters, the last carrying 4 bits of data.
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{42}[AEIMQUYcgkosw048]\Z")
+
+
+def challenge_problem(challenge: str, method: str | None) -> str | None:
+    """What is wrong with a PKCE `code_challenge` for `method` (RFC 7636 4.2), or None."""
+    if not _CHALLENGE.match(challenge):
+        return "code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 4.2)."
+    if method == "S256" and not _S256_CHALLENGE.match(challenge):
+        return (
+            "code_challenge for S256 must be the base64url encoding, without padding, of a "
+            "SHA-256 digest: 43 characters (RFC 7636 4.2)."
+        )
+    return None
 
 
 class OAuthFake(BaseFake):
@@ -123,6 +152,8 @@ class OAuthFake(BaseFake):
         self.users: list[Any] = []
         #: Named paths of this fake's endpoints (`authorize`, `token`, ...), for `inject(path=)`.
         self.paths: dict[str, str] = {}
+        #: Names of the endpoints that answer the authorization request (Google has two).
+        self.authorize_endpoints: list[str] = []
 
     # ---- configuration by subclasses -------------------------------------------------------
 
@@ -135,10 +166,16 @@ class OAuthFake(BaseFake):
             self.routes.add(method, path, fn)
 
     def _set_up_authorize_and_token(
-        self, authorize: tuple[str, str], token: tuple[str, str]
+        self,
+        authorize: tuple[str, str],
+        token: tuple[str, str],
+        authorize_name: str = "authorize",
+        token_name: str = "token",
     ) -> None:
-        self._route("authorize", authorize[0], authorize[1], ("GET", "POST"), self._authorize)
-        self._route("token", token[0], token[1], ("GET", "POST"), self._token)
+        """Route an authorize and a token endpoint (a provider may serve more than one pair)."""
+        self._route(authorize_name, authorize[0], authorize[1], ("GET", "POST"), self._authorize)
+        self._route(token_name, token[0], token[1], ("GET", "POST"), self._token)
+        self.authorize_endpoints.append(authorize_name)
 
     # ---- public state API ------------------------------------------------------------------
 
@@ -350,7 +387,7 @@ class OAuthFake(BaseFake):
             raise _Invalid("invalid_request", "Missing required parameter: client_id")
         client = self.provider.clients.get(client_id)
         if client is None:
-            raise _Invalid("invalid_client", f"The OAuth client was not found: {client_id}", 401)
+            raise _Invalid("invalid_client", self.provider.client_not_found(client_id), 401)
         redirect_uri = self.resolve_redirect_uri(client, params.get("redirect_uri"))
         request = AuthorizeRequest(
             client=client,
@@ -382,8 +419,10 @@ class OAuthFake(BaseFake):
                     "invalid_request",
                     "code_challenge_method must be S256 or plain.",
                 )
-        if request.code_challenge is not None and not 43 <= len(request.code_challenge) <= 128:
-            raise _Redirected(request, "invalid_request", "code_challenge has an invalid length.")
+        if request.code_challenge is not None:
+            problem = challenge_problem(request.code_challenge, request.code_challenge_method)
+            if problem is not None:
+                raise _Redirected(request, "invalid_request", problem)
         self.check_authorize_extra(request, params)
         return request
 
@@ -529,10 +568,15 @@ class OAuthFake(BaseFake):
         if request.body and ctype == "application/json" and self.accepts_json_body:
             try:
                 data = request.json()
-            except ValueError:
-                raise ProviderError("invalid_request", "The JSON body does not parse.")
+            except (ValueError, RecursionError):
+                # RecursionError: JSON nested deeper than the parser's recursion limit.
+                raise ProviderError(
+                    "invalid_request", "The JSON body does not parse.", reason="json"
+                )
             if not isinstance(data, dict):
-                raise ProviderError("invalid_request", "The JSON body must be an object.")
+                raise ProviderError(
+                    "invalid_request", "The JSON body must be an object.", reason="json_type"
+                )
             return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int)}
         if request.body and ctype != _FORM:
             raise ProviderError(

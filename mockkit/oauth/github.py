@@ -17,7 +17,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, unquote, urlencode, urlsplit
 
 from mockkit.http import Request, Response
 from mockkit.oauth.base import AuthorizeRequest, OAuthFake, _Invalid, add_query
@@ -27,7 +27,7 @@ from mockkit.oauth.objects import (
     github_token_response,
     github_user,
 )
-from mockkit.oauth.provider import OAuthClient, ProviderError, Token
+from mockkit.oauth.provider import OAuthClient, ProviderError, Token, is_web_uri
 from mockkit.providers import hosts_of
 
 __all__ = ["GitHubFake", "GitHubUser"]
@@ -176,7 +176,7 @@ class GitHubFake(OAuthFake):
                 return registered[0]
             raise _Invalid("invalid_request", "Missing required parameter: redirect_uri")
         if registered is None:
-            if not given.startswith(("http://", "https://")):
+            if not is_web_uri(given):
                 raise _Invalid("redirect_uri_mismatch", f"Invalid redirect_uri {given!r}.")
             return given
         if any(_under(given, callback) for callback in registered):
@@ -265,7 +265,22 @@ class GitHubFake(OAuthFake):
         return self._encode(request, data)
 
     def token_error(self, request: Request, err: ProviderError) -> Response:
-        """GitHub's error codes, with HTTP 200, in the format the Accept header asks for."""
+        """GitHub's error codes, with HTTP 200, in the format the Accept header asks for.
+
+        A JSON body that does not parse, or is not an object, gets the 400 GitHub's API gives
+        such bodies (`Problems parsing JSON`, `Body should be a JSON object`).
+        """
+        if err.reason in ("json", "json_type"):
+            message = (
+                "Problems parsing JSON"
+                if err.reason == "json"
+                else ("Body should be a JSON object")
+            )
+            return Response.json(
+                {"message": message, "documentation_url": _DOCS, "status": "400"},
+                400,
+                [("Cache-Control", "no-store")],
+            )
         if err.error == "invalid_client":
             code = "incorrect_client_credentials"
         elif err.reason == "redirect_uri":
@@ -279,6 +294,9 @@ class GitHubFake(OAuthFake):
         body = github_error(code)
         if code in ("bad_verification_code", "unsupported_grant_type") and err.description:
             body["error_description"] = err.description
+        elif err.reason == "client_not_found":
+            # GitHub's own sentence first, then what to do about it in a test.
+            body["error_description"] += " " + err.description
         response = self._encode(request, body)
         if err.status == 405:
             response.status = 405
@@ -346,10 +364,51 @@ class _GitHubRedirect(Exception):
         self.state = state
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int | None] | None:
+    """Scheme, host (lowercase) and port of a URI; None if it has credentials or a bad port."""
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+def _climbs(path: str) -> bool:
+    """Whether a path holds a dot segment in any spelling a browser or server resolves.
+
+    Percent-escapes are undone (twice-encoded ones too), a backslash counts as a slash and a
+    `;parameter` is dropped from each segment, so `/cb/../x`, `/cb/%2e%2e/x`, `/cb/..%2fx`,
+    `/cb/%252e%252e/x`, `/cb/..\\x` and `/cb/..;/x` are all caught.
+    """
+    decoded = path
+    for _ in range(3):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    segments = decoded.replace("\\", "/").split("/")
+    return any(segment.split(";", 1)[0] in (".", "..") for segment in segments)
+
+
+def _below(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip("/") + "/")
+
+
 def _under(uri: str, callback: str) -> bool:
-    """Whether `uri` is `callback` or below it, same scheme, host and port (GitHub's rule)."""
+    """Whether `uri` is `callback` or below it, same scheme, host and port (GitHub's rule).
+
+    "Below" is judged on the path as written and as a server decodes it, and a path with a
+    dot segment never qualifies: `/cb/../evil` starts with `/cb/` but leads out of it.
+    """
     a, b = urlsplit(uri), urlsplit(callback)
-    if (a.scheme, a.netloc) != (b.scheme, b.netloc):
+    origin = _origin(a)
+    if origin is None or origin != _origin(b):
         return False
-    base = b.path.rstrip("/")
-    return a.path == b.path or a.path.startswith(base + "/")
+    if _climbs(a.path):
+        return False
+    return _below(a.path, b.path) and _below(unquote(a.path), unquote(b.path))

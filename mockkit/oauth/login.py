@@ -121,11 +121,14 @@ def _check_target(fake: OAuthFake, start_url: str, location: str) -> bool:
     """Whether `location` is the fake's served authorize URL; raise when it is not the fake's."""
     target = urlsplit(location)
     base = f"{target.scheme}://{target.netloc}"
-    authorize_path = fake.paths["authorize"]
-    canonical = fake.canonical_url("authorize")
-    if base in fake.served_urls() and target.path == authorize_path:
+    # A provider may answer the authorization request at more than one URL (Google's
+    # legacy /o/oauth2/auth beside /o/oauth2/v2/auth); any of them will do.
+    names = fake.authorize_endpoints or ["authorize"]
+    authorize_paths = [fake.paths[name] for name in names]
+    canonical = [fake.canonical_url(name) for name in names]
+    if base in fake.served_urls() and target.path in authorize_paths:
         return True
-    if base + target.path == canonical:
+    if base + target.path in canonical:
         if not fake.active:
             raise LoginError(
                 f"{type(fake).__name__} is not active, so the app's token request would "
@@ -133,7 +136,7 @@ def _check_target(fake: OAuthFake, start_url: str, location: str) -> bool:
                 f"serve it with `fake.serve()` and point the app at the server."
             )
         return False
-    expected = [canonical] + [u + authorize_path for u in fake.served_urls()]
+    expected = canonical + [u + p for u in fake.served_urls() for p in authorize_paths]
     raise LoginError(
         f"GET {start_url} redirected to {location.split('?')[0]}, which is not "
         f"{type(fake).__name__}'s authorize endpoint ({' or '.join(expected)}). Check the "

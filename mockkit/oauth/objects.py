@@ -18,9 +18,13 @@ __all__ = [
     "github_error",
     "github_token_response",
     "github_user",
+    "google_api_error",
+    "google_claim_scope",
     "google_scope",
     "google_token_response",
+    "google_tokeninfo",
     "google_userinfo",
+    "google_userinfo_v2",
     "id_token_claims",
     "new_token",
     "oauth_error",
@@ -194,11 +198,23 @@ _GOOGLE_SCOPES = {
     "email": "https://www.googleapis.com/auth/userinfo.email",
     "profile": "https://www.googleapis.com/auth/userinfo.profile",
 }
+_GOOGLE_SHORT = {url: short for short, url in _GOOGLE_SCOPES.items()}
 
 
 def google_scope(scope: str) -> str:
-    """Google's spelling of granted scopes: `email` becomes `.../auth/userinfo.email`, etc."""
-    return " ".join(_GOOGLE_SCOPES.get(s, s) for s in scope.split())
+    """Google's spelling of granted scopes: `email` becomes `.../auth/userinfo.email`, etc.
+
+    A scope asked for in both spellings is granted once.
+    """
+    spelled = [_GOOGLE_SCOPES.get(s, s) for s in scope.split()]
+    return " ".join(dict.fromkeys(spelled))
+
+
+def google_claim_scope(scope: str) -> str:
+    """The OpenID Connect scopes a Google scope string stands for: the URL forms
+    `.../auth/userinfo.email` and `.../auth/userinfo.profile` release what `email` and
+    `profile` release."""
+    return " ".join(dict.fromkeys(_GOOGLE_SHORT.get(s, s) for s in scope.split()))
 
 
 def google_token_response(
@@ -240,6 +256,77 @@ def google_userinfo(
         info["email_verified"] = email_verified
     info.update(claims)
     return info
+
+
+#: Keys of the legacy userinfo (`www.googleapis.com/oauth2/v1|v2/userinfo`), in Google's order.
+_GOOGLE_V2_KEYS = ("email", "verified_email", "name", "given_name", "family_name", "picture",
+                   "locale", "hd", "link", "gender")  # fmt: skip
+
+
+def google_userinfo_v2(
+    sub: str = "108251467891234567890",
+    email: str | None = "alice@example.com",
+    email_verified: bool = True,
+    name: str | None = "Alice Example",
+    picture: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """The JSON of Google's legacy userinfo (`www.googleapis.com/oauth2/v1/userinfo`, `/v2/`).
+
+    Older than OpenID Connect's: the subject is `id`, the flag `verified_email`; `name`,
+    `given_name`, `family_name`, `picture`, `locale`, `hd` as in the OIDC form. Keys whose
+    value is None are left out, as Google leaves out what the scope does not release.
+    """
+    info: dict[str, Any] = {"id": sub}
+    values: dict[str, Any] = {"email": email, "picture": picture, **fields}
+    if email is not None:
+        values["verified_email"] = email_verified
+    if name is not None:
+        first, _, last = name.partition(" ")
+        values.update(name=name, given_name=first, family_name=last or None)
+    for key in _GOOGLE_V2_KEYS:
+        if values.get(key) is not None:
+            info[key] = values[key]
+    for key, value in fields.items():
+        if key not in info and value is not None:
+            info[key] = value
+    return info
+
+
+def google_tokeninfo(
+    client_id: str,
+    sub: str,
+    scope: str,
+    expires_at: float,
+    now: float | None = None,
+    email: str | None = None,
+    email_verified: bool = True,
+    offline: bool = False,
+) -> dict[str, str]:
+    """The JSON of Google's tokeninfo for an access token (`oauth2.googleapis.com/tokeninfo`,
+    `www.googleapis.com/oauth2/v3/tokeninfo`): every value a string, as Google sends them.
+
+    `email` and `email_verified` ("true"/"false") only when the token may read the address.
+    """
+    left = max(0, int(expires_at - (now if now is not None else time.time())))
+    info = {
+        "azp": client_id,
+        "aud": client_id,
+        "sub": sub,
+        "scope": google_scope(scope),
+        "exp": str(int(expires_at)),
+        "expires_in": str(left),
+    }
+    if email is not None:
+        info["email"] = email
+        info["email_verified"] = "true" if email_verified else "false"
+    info["access_type"] = "offline" if offline else "online"
+    return info
+
+
+def google_api_error(status: int, message: str, status_name: str) -> dict[str, Any]:
+    """The error JSON of Google's REST APIs (`www.googleapis.com`): a nested `error` object."""
+    return {"error": {"code": status, "message": message, "status": status_name}}
 
 
 def id_token_claims(

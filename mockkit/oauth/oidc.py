@@ -396,13 +396,27 @@ class OIDCProviderFake(OAuthFake):
         )
 
     def _revoke(self, request: Request) -> Response:
-        form = dict(request.form())
-        if not form.get("token"):
-            return self.token_error(
-                request, ProviderError("invalid_request", "Missing required parameter: token.")
+        """RFC 7009 revocation: the client authenticates as at the token endpoint, first.
+
+        A confidential client sends its secret (Basic or in the body), a public one its
+        client_id; a token issued to another client is refused and stays valid. Unknown
+        tokens are not an error: the answer is 200 either way (RFC 7009 2.2).
+        """
+        basic = False
+        try:
+            form = self._token_form(request)
+            credentials = self._basic_credentials(request)
+            basic = credentials is not None
+            client = self.provider.authenticate_client(
+                credentials, form.get("client_id"), form.get("client_secret")
             )
-        # RFC 7009: unknown tokens are not an error; the answer is 200 either way.
-        self.provider.revoke(form["token"])
+            value = form.get("token")
+            if not value:
+                raise ProviderError("invalid_request", "Missing required parameter: token.")
+            self.provider.revoke(value, client=client)
+        except ProviderError as err:
+            err.basic = err.basic or basic
+            return self.token_error(request, err)
         return Response(200, b"", [("Cache-Control", "no-store")])
 
     # ---- token endpoint hooks --------------------------------------------------------------

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -27,9 +28,12 @@ __all__ = [
     "OAuthProvider",
     "ProviderError",
     "Token",
+    "is_web_uri",
 ]
 
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}\Z")
+#: How many registered client ids an `invalid_client` message lists.
+_LISTED = 10
 
 
 class ProviderError(Exception):
@@ -98,8 +102,18 @@ class OAuthClient:
     def redirect_uri_allowed(self, uri: str) -> bool:
         """Whether `uri` exactly matches a registered redirect URI (any http(s) URI if None)."""
         if self.redirect_uris is None:
-            return uri.startswith(("http://", "https://"))
+            return is_web_uri(uri)
         return uri in self.redirect_uris
+
+
+def is_web_uri(uri: str) -> bool:
+    """Whether `uri` is an absolute http(s) URI with a host (where a browser can be sent)."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass
@@ -233,14 +247,26 @@ class OAuthProvider:
         client = self.clients.get(client_id)
         if client is None:
             raise ProviderError(
-                "invalid_client", f"The OAuth client was not found: {client_id!r}.", 401, used_basic
+                "invalid_client",
+                self.client_not_found(client_id),
+                401,
+                used_basic,
+                reason="client_not_found",
             )
         if client.client_secret is None:
             return client  # a public client: its id is all it has
         if secret is None or not secrets.compare_digest(
             secret.encode("utf-8", "replace"), client.client_secret.encode("utf-8")
         ):
-            raise ProviderError("invalid_client", "Unauthorized", 401, used_basic)
+            # Never echo the secret: say which client and where its secret comes from.
+            raise ProviderError(
+                "invalid_client",
+                f"Unauthorized: the client_secret is not the one registered for "
+                f"{client_id!r} (see add_client()).",
+                401,
+                used_basic,
+                reason="client_secret",
+            )
         if client.auth_method is not None and client.auth_method != method:
             raise ProviderError(
                 "invalid_client",
@@ -249,6 +275,26 @@ class OAuthProvider:
                 used_basic,
             )
         return client
+
+    def client_not_found(self, client_id: str) -> str:
+        """The `invalid_client` description for an unknown client: what to call, who is there.
+
+        Names the registered client ids (never their secrets), so a test whose app uses
+        another id than the fixture's sees the mismatch at once.
+        """
+        with self.lock:
+            known = list(self.clients)
+        if known:
+            shown = ", ".join(repr(k) for k in known[:_LISTED])
+            if len(known) > _LISTED:
+                shown += f" and {len(known) - _LISTED} more"
+            registered = f"registered clients: {shown}"
+        else:
+            registered = "no client is registered"
+        return (
+            f"The OAuth client was not found: {client_id!r}. Register it on the fake with "
+            f"add_client({client_id!r}, client_secret) or use a registered one ({registered})."
+        )
 
     # ---- authorization codes ---------------------------------------------------------------
 
@@ -428,14 +474,31 @@ class OAuthProvider:
             return None
         return token
 
-    def revoke(self, token: str | Token) -> bool:
-        """Revoke an access or refresh token (and its pair); True if it was known."""
+    def find_token(self, value: str) -> Token | None:
+        """The token an access or refresh token value names (revoked ones included), or None."""
+        with self.lock:
+            return self.tokens.get(value) or self.refresh_tokens.get(value)
+
+    def revoke(self, token: str | Token, client: OAuthClient | None = None) -> bool:
+        """Revoke an access or refresh token and the grant it belongs to; True if it was known.
+
+        The whole grant goes: the refresh token and every access token obtained with it (RFC
+        7009 2.1 asks this for a refresh token; Google does it for an access token too).
+        With `client`, a token issued to another client is refused with `invalid_grant`
+        and nothing is revoked (RFC 7009 2.1: the server checks the token is the client's).
+        """
         with self.lock:
             value = token.access_token if isinstance(token, Token) else token
             found = self.tokens.get(value) or self.refresh_tokens.get(value)
             if found is None:
                 return False
+            if client is not None and found.client_id != client.client_id:
+                raise ProviderError("invalid_grant", "The token was issued to another client.")
             found.revoked = True
+            if found.refresh_token is not None:
+                for other in self.tokens.values():
+                    if other.refresh_token == found.refresh_token:
+                        other.revoked = True
             return True
 
 

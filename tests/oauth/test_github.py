@@ -8,8 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 
-from mockkit.oauth import GitHubFake, login
+from mockkit.oauth import AuthorizeError, GitHubFake, login
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, github_settings, make_app
 
@@ -261,3 +262,107 @@ def test_token_redirect_uri_is_compared_only_when_sent(fake: GitHubFake) -> None
     assert "access_token" in exchange(code=new_code())
     wrong = exchange(code=new_code(), redirect_uri="http://app.example/elsewhere")
     assert wrong["error"] == "redirect_uri_mismatch"
+
+
+# ---- hostile input ---------------------------------------------------------------------------
+
+REGISTERED = "https://app.example/cb"
+
+
+def _authorize_with(redirect_uri: str) -> requests.Response:
+    """An authorization request built by authlib's own client, for `redirect_uri`."""
+    session = OAuth2Session(CLIENT_ID, CLIENT_SECRET, redirect_uri=redirect_uri, scope="user")
+    url, _ = session.create_authorization_url("https://github.com/login/oauth/authorize")
+    return requests.post(url, data={"decision": "allow"}, allow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        REGISTERED + "/../evil",
+        REGISTERED + "/%2e%2e/evil",
+        REGISTERED + "/%2E%2E/evil",
+        REGISTERED + "/.%2e/evil",
+        REGISTERED + "/..%2fevil",
+        REGISTERED + "/..%2Fevil",
+        REGISTERED + "/..;/evil",
+        REGISTERED + "/%252e%252e/evil",
+        REGISTERED + "/..%5cevil",
+        REGISTERED + "/sub/../../evil",
+        REGISTERED + "/./",
+        "https://app.example@evil.example/cb/x",
+        "https://app.example:8443/cb/x",
+        "http://app.example/cb/x",
+        "https://app.example/cbx",
+    ],
+)
+def test_redirect_uri_leaving_the_callback_is_refused(fake: GitHubFake, redirect_uri: str) -> None:
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, redirect_uris=[REGISTERED])
+    answer = _authorize_with(redirect_uri)
+    # GitHub sends the user to the registered callback with redirect_uri_mismatch, no code.
+    back = urlsplit(answer.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == REGISTERED
+    assert parse_qs(back.query)["error"] == ["redirect_uri_mismatch"]
+    assert "code" not in parse_qs(back.query)
+    assert fake.codes == []
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        REGISTERED,
+        REGISTERED + "/",
+        REGISTERED + "/github/done",
+        REGISTERED + "/..more",
+        "https://APP.example/cb/x",
+        "https://app.example:443/cb/x",
+    ],
+)
+def test_redirect_uri_below_the_callback_gets_a_code(fake: GitHubFake, redirect_uri: str) -> None:
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, redirect_uris=[REGISTERED])
+    answer = _authorize_with(redirect_uri)
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert "error" not in query and query["code"] == [fake.codes[0].code]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "Problems parsing JSON"),
+        (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "Problems parsing JSON"),
+        (b'{"client_id": "mockkit-client",', "Problems parsing JSON"),
+        (b'["client_id", "mockkit-client"]', "Body should be a JSON object"),
+    ],
+)
+def test_token_endpoint_bad_json_is_githubs_400(
+    fake: GitHubFake, body: bytes, message: str
+) -> None:
+    answer = requests.post(
+        "https://github.com/login/oauth/access_token",
+        data=body,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["message"] == message
+    assert fake.tokens == []
+
+
+def test_unknown_client_says_to_call_add_client(fake: GitHubFake) -> None:
+    fake.add_client("second-app", "second-secret-value")
+    client = make_app(github_settings(fake), client_id="my-app", github=True).test_client()
+    with pytest.raises(AuthorizeError) as page:
+        login(client, "/login", fake)
+    assert "add_client('my-app'" in page.value.description
+    assert "'mockkit-client'" in page.value.description
+    # The token endpoint: GitHub's own code and sentence, then the hint.
+    answer = requests.post(
+        "https://github.com/login/oauth/access_token",
+        data={"client_id": "my-app", "client_secret": "x", "code": "c"},
+        headers={"Accept": "application/json"},
+    ).json()
+    assert answer["error"] == "incorrect_client_credentials"
+    description = answer["error_description"]
+    assert description.startswith("The client_id and/or client_secret passed are incorrect.")
+    assert "add_client('my-app', client_secret)" in description
+    assert "'mockkit-client', 'second-app'" in description
+    assert "second-secret-value" not in description and CLIENT_SECRET not in description

@@ -9,10 +9,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
+from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockkit.oauth import GitHubFake, OIDCProviderFake
+from mockkit.oauth import GitHubFake, GoogleFake, OIDCProviderFake
 
 ISSUER = "https://oidc.mockkit.test"
 REDIRECT = "https://app.example/cb"
@@ -182,6 +185,7 @@ def test_unknown_path_names_the_closest_route(fake: OIDCProviderFake) -> None:
 
 
 def test_revocation_endpoint(fake: OIDCProviderFake) -> None:
+    """The revocation endpoint with client authentication (Basic)."""
     access = token(code=code_from(authorize(scope="openid"))).json()["access_token"]
     assert requests.post(f"{ISSUER}/revoke", data={"token": access}, auth=AUTH).status_code == 200
     answer = requests.get(f"{ISSUER}/userinfo", headers={"Authorization": f"Bearer {access}"})
@@ -214,3 +218,164 @@ def test_token_endpoint_never_fails_unshaped(form: dict[str, str], auth: Any) ->
             )
             assert answer.status_code in (200, 400, 401)
             assert "error" in answer.json()
+
+
+# ---- PKCE challenge syntax (RFC 7636 4.2) ------------------------------------------------------
+
+ALL_FAKES = {
+    "oidc": lambda: OIDCProviderFake().with_defaults(),
+    "google": lambda: GoogleFake().with_defaults(),
+    "github": lambda: GitHubFake().with_defaults(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FAKES))
+@pytest.mark.parametrize(
+    ("challenge", "method"),
+    [
+        ("!" * 43, "S256"),
+        ("!" * 43, "plain"),
+        ("!" * 43, None),
+        ("a" * 42 + "!", "plain"),
+        ("a" * 42, "plain"),
+        ("a" * 129, "plain"),
+        ("a" * 43, "S256"),  # 43 characters, but not the encoding of any 32 bytes
+        (s256(VERIFIER) + "A", "S256"),  # 44 characters
+        (s256(VERIFIER).replace("-", "+").replace("_", "/"), "S256"),  # plain base64
+        (s256(VERIFIER) + "=", "S256"),  # padded
+    ],
+)
+def test_malformed_code_challenge_is_refused_before_a_code(
+    name: str, challenge: str, method: str | None
+) -> None:
+    with ALL_FAKES[name]() as fake:
+        session = OAuth2Session("mockkit-client", redirect_uri=REDIRECT, scope="openid")
+        params = {"code_challenge": challenge}
+        if method is not None:
+            params["code_challenge_method"] = method
+        url, _ = session.create_authorization_url(fake.canonical_url("authorize"), **params)
+        answer = requests.post(url, data={"decision": "allow"}, allow_redirects=False)
+        query = parse_qs(urlsplit(answer.headers["Location"]).query)
+        assert query["error"] == ["invalid_request"]
+        assert "RFC 7636" in query["error_description"][0]
+        assert "code" not in query and fake.codes == []
+
+
+@pytest.mark.parametrize("name", sorted(ALL_FAKES))
+def test_pkce_as_authlib_sends_it_still_works(name: str) -> None:
+    with ALL_FAKES[name]() as fake:
+        session = OAuth2Session(
+            "mockkit-client",
+            "mockkit-secret",
+            redirect_uri=REDIRECT,
+            scope="openid",
+            code_challenge_method="S256",
+        )
+        verifier = generate_token(48)
+        url, state = session.create_authorization_url(
+            fake.canonical_url("authorize"), code_verifier=verifier
+        )
+        answer = requests.post(url, data={"decision": "allow"}, allow_redirects=False)
+        token = session.fetch_token(
+            fake.canonical_url("token"),
+            authorization_response=answer.headers["Location"],
+            code_verifier=verifier,
+            state=state,
+            headers={"Accept": "application/json"},
+        )
+        assert token["access_token"]
+
+
+# ---- revocation needs client authentication (RFC 7009 2.1) ---------------------------------
+
+
+def _issued(fake: OIDCProviderFake, client: tuple[str, str | None] = AUTH) -> dict[str, Any]:
+    session = OAuth2Session(client[0], client[1], redirect_uri=REDIRECT, scope="openid")
+    url, state = session.create_authorization_url(fake.canonical_url("authorize"))
+    answer = requests.post(url, data={"decision": "allow"}, allow_redirects=False)
+    return dict(
+        session.fetch_token(
+            fake.canonical_url("token"),
+            authorization_response=answer.headers["Location"],
+            state=state,
+        )
+    )
+
+
+def _works(fake: OIDCProviderFake, access_token: str) -> bool:
+    answer = requests.get(
+        fake.canonical_url("userinfo"), headers={"Authorization": f"Bearer {access_token}"}
+    )
+    return answer.status_code == 200
+
+
+def test_revocation_without_client_authentication_is_refused(fake: OIDCProviderFake) -> None:
+    token = _issued(fake)
+    answer = requests.post(f"{ISSUER}/revoke", data={"token": token["access_token"]})
+    assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
+    wrong = requests.post(
+        f"{ISSUER}/revoke", data={"token": token["access_token"]}, auth=("mockkit-client", "x")
+    )
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Basic")
+    assert _works(fake, token["access_token"])  # refused: nothing revoked
+
+
+def test_revocation_by_another_client_is_refused(fake: OIDCProviderFake) -> None:
+    fake.add_client("other", "other-secret")
+    token = _issued(fake)
+    other = OAuth2Session("other", "other-secret")
+    answer = other.revoke_token(f"{ISSUER}/revoke", token["access_token"])
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+    assert _works(fake, token["access_token"])
+
+
+def test_revocation_through_authlib_revokes_the_grant(fake: OIDCProviderFake) -> None:
+    fake.add_client("public-app", None)
+    for client in (AUTH, ("public-app", None)):
+        token = _issued(fake, client)
+        session = OAuth2Session(client[0], client[1])
+        if client[1] is None:
+            session.revocation_endpoint_auth_method = "none"
+        answer = session.revoke_token(f"{ISSUER}/revoke", token["refresh_token"])
+        assert answer.status_code == 200
+        # Revoking the refresh token ends the access token issued with it (RFC 7009 2.1).
+        assert not _works(fake, token["access_token"])
+    # An unknown token is not an error (RFC 7009 2.2).
+    assert OAuth2Session(*AUTH).revoke_token(f"{ISSUER}/revoke", "nope").status_code == 200
+
+
+# ---- invalid_client says what to do (never which secret) -----------------------------------
+
+
+def test_unknown_client_names_add_client_and_the_registered_ids(fake: OIDCProviderFake) -> None:
+    fake.add_client("billing-app", "billing-secret-value")
+    with pytest.raises(OAuthError) as info:
+        OAuth2Session("my-app", "my-secret").fetch_token(
+            f"{ISSUER}/token", grant_type="authorization_code", code="c"
+        )
+    assert info.value.error == "invalid_client"
+    description = info.value.description
+    assert description.startswith("The OAuth client was not found: 'my-app'.")
+    assert "add_client('my-app', client_secret)" in description
+    assert "registered clients: 'mockkit-client', 'billing-app'" in description
+    assert "secret-value" not in description and "mockkit-secret" not in description
+
+
+def test_unknown_client_at_authorize_names_add_client() -> None:
+    with OIDCProviderFake() as fake:  # nothing registered at all
+        answer = requests.get(f"{ISSUER}/authorize?response_type=code&client_id=my-app")
+        assert answer.status_code == 401
+        assert "add_client(&#x27;my-app&#x27;, client_secret)" in answer.text
+        assert "no client is registered" in answer.text
+        assert fake.codes == []
+
+
+def test_wrong_secret_names_the_client_not_the_secret(fake: OIDCProviderFake) -> None:
+    with pytest.raises(OAuthError) as info:
+        OAuth2Session("mockkit-client", "wrong-secret").fetch_token(
+            f"{ISSUER}/token", grant_type="authorization_code", code="c"
+        )
+    assert "'mockkit-client'" in info.value.description
+    assert "add_client()" in info.value.description
+    assert "secret" in info.value.description and "wrong-secret" not in info.value.description
+    assert "mockkit-secret" not in info.value.description

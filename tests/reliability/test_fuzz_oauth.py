@@ -1,17 +1,22 @@
 """Fuzzing the OAuth fakes' HTTP surface (GitHub, Google, generic OIDC), in-process and served.
 
 Every endpoint (authorize with its consent form, token, userinfo, JWKS, discovery, revocation,
-GitHub's `/user` and `/user/emails`) gets random methods, queries, forms, JSON bodies and
-credentials, mixed with values that are real (the registered client, issued codes and tokens),
-so the protocol checks run and not only the front-door ones. Every answer must be what the
-provider would give: OAuth's `{"error": ...}` JSON (GitHub: its `message` JSON or its HTTP-200
-error forms), an HTML page or redirect at the authorize step, or a real success. Never a 5xx,
-never a traceback.
+GitHub's `/user` and `/user/emails`, Google's legacy authorize/token, v1-v3 userinfo and
+tokeninfo) gets random methods, queries, forms, JSON bodies (deeply nested, lone surrogates
+too) and credentials, mixed with values that are real (the registered client, issued codes,
+access and ID tokens), so the protocol checks run and not only the front-door ones. Every
+answer must be what the provider would give: OAuth's `{"error": ...}` JSON (GitHub: its
+`message` JSON or its HTTP-200 error forms; Google's APIs: their nested `error` object), an
+HTML page or redirect at the authorize step, or a real success. Never a 5xx, never a
+traceback. And a refused request changes nothing: no code issued or used, no token issued or
+revoked, no user added (the one exception is the rule itself: a replayed code revokes what
+it issued).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -50,6 +55,20 @@ PARAMS = [
     "new_user",
     "access_type",
     "prompt",
+    "id_token",
+    "token_type_hint",
+]
+
+
+#: JSON bodies that broke parsers: nested past the recursion limit, lone surrogates.
+HOSTILE_JSON = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"code":' * 20_000 + b"1" + b"}" * 20_000,
+    b'{"grant_type": "\\ud800", "client_id": "\\udfff"}',
+    b'{"client_id": "mockkit-client", "client_secret": "\\ud800", "code": "\\udc00"}',
+    b'{"client_id": "mockkit-client", "client_secret": "mockkit-secret", "grant_type": '
+    b'"authorization_code", "code": "x", "redirect_uri": "\\ud83d"}',
+    b"1" * 5000,
 ]
 
 
@@ -57,6 +76,7 @@ def prepare(fake: OAuthFake, base: str | None = None) -> dict[str, list[str]]:
     """Register the default client and user, run one login, and return real values to reuse."""
     fake.with_defaults()
     fake.add_client("public-client", None)
+    fake.add_client("other-client", "other-secret")
 
     def url(endpoint: str) -> str:
         return base + fake.paths[endpoint] if base else fake.canonical_url(endpoint)
@@ -93,19 +113,24 @@ def prepare(fake: OAuthFake, base: str | None = None) -> dict[str, list[str]]:
         "scope": ["openid email profile", "user:email", "openid"],
         "code": [code, *(c.code for c in fake.codes)],
         "code_challenge_method": ["S256", "plain", "none"],
+        "code_challenge": ["!" * 43, "a" * 43, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"],
         "code_verifier": ["v" * 43, "short"],
         "grant_type": ["authorization_code", "refresh_token", "password", "client_credentials"],
         "refresh_token": [str(issued.get("refresh_token") or "r")],
         "token": [str(issued.get("access_token"))],
         "access_token": [str(issued.get("access_token"))],
+        "id_token": [str(issued.get("id_token") or "x.y.z"), "eyJhbGciOiJub25lIn0.e30."],
+        "token_type_hint": ["access_token", "refresh_token", "nonsense"],
         "decision": ["allow", "deny", "maybe"],
         "user": ["octocat", "alice@example.com", "nobody"],
     }
     return values
 
 
-def fake_strategy(fake: OAuthFake, values: dict[str, list[str]]) -> st.SearchStrategy[Call]:
-    """Hostile requests aimed at `fake`'s own endpoints, with its real values mixed in."""
+def fake_strategy(
+    fake: OAuthFake, values: dict[str, list[str]], endpoints: list[str] | None = None
+) -> st.SearchStrategy[Call]:
+    """Hostile requests aimed at `fake`'s own endpoints (or the named ones), real values in."""
     value = {
         name: st.one_of(st.sampled_from(values[name]), nasty_text) if name in values else nasty_text
         for name in PARAMS
@@ -113,11 +138,20 @@ def fake_strategy(fake: OAuthFake, values: dict[str, list[str]]) -> st.SearchStr
     pair = st.sampled_from(PARAMS).flatmap(lambda n: st.tuples(st.just(n), value[n]))
     pairs = st.lists(pair, max_size=8)
     form = st.builds(encode_pairs, pairs, st.just(False))
-    json_body = st.dictionaries(
-        st.sampled_from(PARAMS),
-        st.one_of(nasty_text, st.integers(), st.booleans(), st.none(), st.lists(st.integers())),
-        max_size=6,
-    ).map(lambda d: json.dumps(d).encode())
+    json_value = st.one_of(
+        st.sampled_from([v for name in ("client_id", "code", "grant_type") for v in values[name]]),
+        nasty_text,
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers()),
+    )
+    json_body = st.one_of(
+        st.dictionaries(st.sampled_from(PARAMS), json_value, max_size=6).map(
+            lambda d: json.dumps(d).encode()
+        ),
+        st.sampled_from(HOSTILE_JSON),
+    )
     token = values["access_token"][0]
     basic = base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
     auth = st.sampled_from(
@@ -143,7 +177,7 @@ def fake_strategy(fake: OAuthFake, values: dict[str, list[str]]) -> st.SearchStr
     )
     accept = st.sampled_from([{}, {"Accept": "application/json"}, {"Accept": "text/html"}])
     headers = st.builds(lambda a, c, x: {**a, **c, **x}, auth, content_type, accept)
-    known_paths = sorted(set(fake.paths.values()))
+    known_paths = sorted({fake.paths[name] for name in endpoints or fake.paths})
     path = st.one_of(
         st.sampled_from(known_paths),
         st.sampled_from(known_paths),
@@ -172,7 +206,7 @@ def assert_oauth_shaped(
         return
     ctype = headers.get("Content-Type", "")
     if ctype.startswith("text/html"):
-        assert call.path == fake.paths["authorize"], where
+        assert call.path in [fake.paths[name] for name in fake.authorize_endpoints], where
         return
     if ctype.startswith("application/x-www-form-urlencoded"):
         assert isinstance(fake, GitHubFake), where
@@ -184,8 +218,57 @@ def assert_oauth_shaped(
         assert isinstance(data, dict), where
         if isinstance(fake, GitHubFake) and "error" not in data:
             assert isinstance(data.get("message"), str), where
+        elif isinstance(fake, GoogleFake) and isinstance(data.get("error"), dict):
+            # Google's REST APIs (the legacy userinfo): {"error": {code, message, status}}.
+            assert data["error"]["code"] == status, where
+            assert isinstance(data["error"]["message"], str), where
         else:
             assert isinstance(data.get("error"), str) and data["error"], where
+
+
+def state_of(fake: OAuthFake) -> dict[str, Any]:
+    """Everything a request could change: codes (and their use), tokens (and revocation),
+    users, clients."""
+    return {
+        "codes": {c.code: c.used for c in fake.codes},
+        "tokens": {t.access_token: t.revoked for t in fake.tokens},
+        "users": len(fake.users),
+        "clients": sorted(fake.clients),
+    }
+
+
+def refused(status: int, headers: Any, body: bytes) -> bool:
+    """Whether the provider said no: a 4xx, an error in the body (GitHub's HTTP-200 errors)
+    or an error sent back to the client by redirect."""
+    if status >= 400:
+        return True
+    location = headers.get("Location") or ""
+    if 300 <= status < 400:
+        return "error" in parse_qs(urlsplit(location).query)
+    text = body.decode("utf-8", "replace")
+    if text.startswith("{"):
+        try:
+            return "error" in json.loads(text)
+        except ValueError:
+            return False
+    return "error" in parse_qs(text)
+
+
+def assert_refusal_kept_state(
+    fake: OAuthFake, call: Call, before: dict[str, Any], status: int, headers: Any, body: bytes
+) -> None:
+    """A refused request changed no state (a replayed code may revoke what it issued)."""
+    if not refused(status, headers, body):
+        return
+    after = state_of(fake)
+    where = f"{type(fake).__name__} {call.method} {call.path} -> {status}: {body[:200]!r}"
+    used = [code for code, was_used in before["codes"].items() if was_used]
+    sent = call.query + call.body.decode("utf-8", "replace")
+    if any(code in sent for code in used):
+        # RFC 6749 4.1.2: the replay of a used code revokes its tokens, and nothing else.
+        assert after["tokens"].keys() == before["tokens"].keys(), where
+        after["tokens"] = before["tokens"]
+    assert after == before, where
 
 
 FAKES = {"github": GitHubFake, "google": GoogleFake, "oidc": OIDCProviderFake}
@@ -215,6 +298,7 @@ def test_in_process_every_answer_is_oauth_shaped(
     def check(call: Call) -> None:
         tally.add(surface)
         known = call.path if call.path in fake.paths.values() else fake.paths["token"]
+        before = state_of(fake)
         response = session.request(
             call.method,
             call.url(_base(fake, known)),
@@ -223,7 +307,9 @@ def test_in_process_every_answer_is_oauth_shaped(
             timeout=5,
             allow_redirects=False,
         )
-        assert_oauth_shaped(fake, call, response.status_code, response.headers, response.content)
+        status, headers, body = response.status_code, response.headers, response.content
+        assert_oauth_shaped(fake, call, status, headers, body)
+        assert_refusal_kept_state(fake, call, before, status, headers, body)
 
     check()
     assert not [r for r in fake.requests if (r.status or 0) >= 500]
@@ -241,6 +327,7 @@ def test_served_every_answer_is_oauth_shaped(name: str, tally: Tally) -> None:
         @given(call=fake_strategy(fake, values))
         def check(call: Call) -> None:
             tally.add(surface)
+            before = state_of(fake)
             response = session.request(
                 call.method,
                 call.url(server.url),
@@ -249,9 +336,9 @@ def test_served_every_answer_is_oauth_shaped(name: str, tally: Tally) -> None:
                 timeout=5,
                 allow_redirects=False,
             )
-            assert_oauth_shaped(
-                fake, call, response.status_code, response.headers, response.content
-            )
+            status, headers, body = response.status_code, response.headers, response.content
+            assert_oauth_shaped(fake, call, status, headers, body)
+            assert_refusal_kept_state(fake, call, before, status, headers, body)
 
         check()
         # Still serving: the discovery document (or GitHub's 401) answers a plain request.
@@ -298,5 +385,193 @@ def test_any_granted_scope_is_answered_on_every_transport(name: str, tally: Tall
                 timeout=5,
             )
             assert answer.status_code == 200, answer.text[:200]
+
+        check()
+
+
+# ---- refused requests change nothing, with fresh state for every example ---------------------
+
+#: Stand-ins replaced, in each example, by a code, tokens and an ID token issued just before.
+FRESH = {
+    "MKFRESHCODE": "code",
+    "MKUSEDCODE": "used_code",
+    "MKFRESHACCESS": "access_token",
+    "MKFRESHREFRESH": "refresh_token",
+    "MKFRESHIDTOKEN": "id_token",
+}
+VERIFIER = "mockkit-verifier-" + "v" * 30
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=")
+
+
+def issue_fresh(fake: OAuthFake) -> dict[str, str]:
+    """Two codes (one redeemed, one not, both with PKCE) and the redeemed one's tokens."""
+    query = {
+        "response_type": "code",
+        "client_id": DEFAULT_CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "scope": "openid email profile user:email",
+        "nonce": "n1",
+        "access_type": "offline",
+        "code_challenge": CHALLENGE.decode(),
+        "code_challenge_method": "S256",
+    }
+    codes = []
+    for _ in range(2):
+        answer = requests.post(
+            fake.canonical_url("authorize") + "?" + urlencode(query),
+            data={"decision": "allow"},
+            allow_redirects=False,
+            timeout=5,
+        )
+        codes.append(parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0])
+    issued = requests.post(
+        fake.canonical_url("token"),
+        data={"grant_type": "authorization_code", "code": codes[0], "redirect_uri": REDIRECT,
+              "code_verifier": VERIFIER},
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        headers={"Accept": "application/json"},
+        timeout=5,
+    ).json()  # fmt: skip
+    return {
+        "code": codes[1],
+        "used_code": codes[0],
+        "access_token": issued["access_token"],
+        "refresh_token": issued["refresh_token"],
+        "id_token": issued.get("id_token", "x.y.z"),
+    }
+
+
+def with_fresh(call: Call, fresh: dict[str, str]) -> Call:
+    """`call` with the stand-ins replaced by this example's fresh values."""
+    query, body = call.query, call.body
+    for stand_in, name in FRESH.items():
+        query = query.replace(stand_in, fresh[name])
+        body = body.replace(stand_in.encode(), fresh[name].encode())
+    return Call(call.method, call.path, query, body, call.headers)
+
+
+def near_valid(fake: OAuthFake, values: dict[str, list[str]]) -> st.SearchStrategy[Call]:
+    """Requests that would succeed (authorize, code exchange, refresh, revocation with this
+    example's fresh values), each changed in up to three ways: a parameter dropped, repeated
+    or replaced (by another real value or hostile text), credentials dropped or wrong, the
+    body re-typed, the method changed. Most are refused; some still succeed."""
+    credentials = f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()
+    basic = "Basic " + base64.b64encode(credentials).decode()
+    authorize = {
+        "response_type": "code", "client_id": DEFAULT_CLIENT_ID, "redirect_uri": REDIRECT,
+        "scope": "openid email", "state": "s", "nonce": "n", "code_challenge": CHALLENGE.decode(),
+        "code_challenge_method": "S256", "decision": "allow",
+    }  # fmt: skip
+    templates: list[tuple[str, dict[str, str], set[str]]] = [
+        (fake.paths[name], dict(authorize), {"decision"}) for name in fake.authorize_endpoints
+    ]
+    tokens = [n for n in fake.paths if n in ("token", "legacy_token")]
+    for name in tokens:
+        templates.append((fake.paths[name], {"grant_type": "authorization_code",
+                          "code": "MKFRESHCODE", "redirect_uri": REDIRECT,
+                          "code_verifier": VERIFIER}, set()))  # fmt: skip
+        templates.append((fake.paths[name], {"grant_type": "refresh_token",
+                          "refresh_token": "MKFRESHREFRESH"}, set()))  # fmt: skip
+    if "revoke" in fake.paths:
+        for value in ("MKFRESHACCESS", "MKFRESHREFRESH"):
+            templates.append((fake.paths["revoke"], {"token": value}, set()))
+    alternatives = {
+        name: st.one_of(st.sampled_from(values.get(name) or ["x"]), nasty_text) for name in PARAMS
+    }
+    # Mostly one change to a parameter the request really has: the closest misses.
+    kinds = ["replace"] * 4 + ["drop", "repeat", "extra", "auth", "type", "method"]
+    change = st.tuples(st.sampled_from(kinds), st.sampled_from(PARAMS), st.data())
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Call:
+        path, params, in_body = draw(st.sampled_from(templates))
+        params = dict(params)
+        pairs_extra: list[tuple[str, str]] = []
+        headers = {
+            "Authorization": basic,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        method = "POST"
+        for kind, name, data in draw(st.lists(change, min_size=1, max_size=2)):
+            key = data.draw(st.sampled_from(sorted(params))) if params else name
+            if kind == "drop":
+                params.pop(key, None)
+            elif kind == "repeat":
+                pairs_extra.append((key, data.draw(alternatives[key])))
+            elif kind == "replace":
+                params[key] = data.draw(alternatives[key])
+            elif kind == "extra":
+                params[name] = data.draw(alternatives[name])
+            elif kind == "auth":
+                headers["Authorization"] = data.draw(st.sampled_from([
+                    "", "Basic " + base64.b64encode(b"mockkit-client:wrong").decode(),
+                    "Basic " + base64.b64encode(b"other-client:other-secret").decode(),
+                    "Basic " + base64.b64encode(b"public-client:").decode(), "Basic !!",
+                    "Bearer MKFRESHACCESS",
+                ]))  # fmt: skip
+            elif kind == "type":
+                headers["Content-Type"] = data.draw(
+                    st.sampled_from(["", "application/json", "text/plain"])
+                )
+            else:
+                method = data.draw(st.sampled_from(["GET", "PUT", "DELETE"]))
+        at_authorize = path in [fake.paths[n] for n in fake.authorize_endpoints]
+        query_pairs = [(k, v) for k, v in params.items() if at_authorize and k not in in_body]
+        body_pairs = [(k, v) for k, v in params.items() if (k, v) not in query_pairs]
+        body_pairs += pairs_extra
+        headers = {k: v for k, v in headers.items() if v}
+        return Call(method, path, encode_pairs(query_pairs, False).decode(),
+                    encode_pairs(body_pairs, False), headers)  # fmt: skip
+
+    return build()
+
+
+STATEFUL = {
+    "github": lambda: GitHubFake(expiring_tokens=True),
+    "google": GoogleFake,
+    "oidc": OIDCProviderFake,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_a_refused_request_changes_nothing(name: str, tally: Tally) -> None:
+    """Each example gets a fresh unused code, a used one and live tokens, then one hostile
+    request at a state-changing endpoint: refused, it must leave codes, tokens and users as
+    they were (a refused exchange does not burn the code, a refused revocation revokes
+    nothing, a refused authorization issues no code)."""
+    fake = STATEFUL[name]()
+    with fake:
+        values = prepare(fake)
+        values.update(
+            code=["MKFRESHCODE", "MKUSEDCODE"],
+            code_verifier=[VERIFIER, VERIFIER[:-1] + "w", "short"],
+            refresh_token=["MKFRESHREFRESH"],
+            token=["MKFRESHACCESS", "MKFRESHREFRESH"],
+            access_token=["MKFRESHACCESS"],
+            id_token=["MKFRESHIDTOKEN"],
+        )
+        endpoints = [n for n in fake.paths if "token" in n or "authorize" in n or n == "revoke"]
+        surface = f"{type(fake).__name__}: refused requests change nothing"
+        session = requests.Session()
+
+        @settings(FUZZ, max_examples=IN_PROCESS_EXAMPLES * 3 // 10)
+        @given(call=st.one_of(near_valid(fake, values), fake_strategy(fake, values, endpoints)))
+        def check(call: Call) -> None:
+            tally.add(surface)
+            call = with_fresh(call, issue_fresh(fake))
+            before = state_of(fake)
+            response = session.request(
+                call.method,
+                call.url(_base(fake, call.path) if call.path in fake.paths.values()
+                         else _base(fake, fake.paths["token"])),
+                data=call.body,
+                headers=call.headers,
+                timeout=5,
+                allow_redirects=False,
+            )  # fmt: skip
+            status, headers, body = response.status_code, response.headers, response.content
+            assert_oauth_shaped(fake, call, status, headers, body)
+            assert_refusal_kept_state(fake, call, before, status, headers, body)
 
         check()
