@@ -405,7 +405,10 @@ def _under(uri: str, callback: str) -> bool:
     "Below" is judged on the path as written and as a server decodes it, and a path with a
     dot segment never qualifies: `/cb/../evil` starts with `/cb/` but leads out of it.
     """
-    a, b = urlsplit(uri), urlsplit(callback)
+    try:
+        a, b = urlsplit(uri), urlsplit(callback)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URI a browser can follow
+        return False
     origin = _origin(a)
     if origin is None or origin != _origin(b):
         return False

@@ -206,6 +206,12 @@ class OAuthProvider:
             raise ValueError(
                 "auth_method must be None, 'client_secret_basic' or 'client_secret_post'"
             )
+        for uri in redirect_uris or ():
+            # RFC 6749 3.1.2: absolute, no fragment; the fakes send browsers over http(s).
+            if not is_web_uri(uri) or "#" in uri:
+                raise ValueError(
+                    f"redirect_uris must be absolute http(s) URIs without a fragment, got {uri!r}"
+                )
         client = OAuthClient(
             client_id,
             client_secret,

@@ -366,3 +366,19 @@ def test_unknown_client_says_to_call_add_client(fake: GitHubFake) -> None:
     assert "add_client('my-app', client_secret)" in description
     assert "'mockkit-client', 'second-app'" in description
     assert "second-secret-value" not in description and CLIENT_SECRET not in description
+
+
+@pytest.mark.parametrize(
+    "redirect_uri", ["https://[::1/cb", "https://app.example:99999/cb/x", "https://", "cb/x"]
+)
+def test_unparseable_redirect_uri_is_a_mismatch(fake: GitHubFake, redirect_uri: str) -> None:
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, redirect_uris=[REGISTERED])
+    answer = requests.get(
+        "https://github.com/login/oauth/authorize",
+        params={"client_id": CLIENT_ID, "redirect_uri": redirect_uri},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == [
+        "redirect_uri_mismatch"
+    ]

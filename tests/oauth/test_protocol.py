@@ -379,3 +379,11 @@ def test_wrong_secret_names_the_client_not_the_secret(fake: OIDCProviderFake) ->
     assert "add_client()" in info.value.description
     assert "secret" in info.value.description and "wrong-secret" not in info.value.description
     assert "mockkit-secret" not in info.value.description
+
+
+@pytest.mark.parametrize(
+    "uri", ["/cb", "app.example/cb", "https://[::1/cb", "https://a.example/cb#x"]
+)
+def test_add_client_refuses_a_redirect_uri_no_browser_could_follow(uri: str) -> None:
+    with pytest.raises(ValueError, match="absolute http"):
+        OIDCProviderFake().add_client("web", "pw", redirect_uris=[uri])

@@ -77,6 +77,8 @@ def prepare(fake: OAuthFake, base: str | None = None) -> dict[str, list[str]]:
     fake.with_defaults()
     fake.add_client("public-client", None)
     fake.add_client("other-client", "other-secret")
+    # Registered callbacks put the redirect_uri rules (GitHub's "below the callback") in play.
+    fake.add_client("registered-client", "registered-secret", redirect_uris=[REDIRECT])
 
     def url(endpoint: str) -> str:
         return base + fake.paths[endpoint] if base else fake.canonical_url(endpoint)
@@ -106,9 +108,20 @@ def prepare(fake: OAuthFake, base: str | None = None) -> dict[str, list[str]]:
     ).json()
     assert issued.get("access_token"), issued
     values = {
-        "client_id": [DEFAULT_CLIENT_ID, "public-client"],
-        "client_secret": [DEFAULT_CLIENT_SECRET],
-        "redirect_uri": [REDIRECT, "javascript:alert(1)", "https://evil.example/cb"],
+        "client_id": [DEFAULT_CLIENT_ID, "public-client", "registered-client"],
+        "client_secret": [DEFAULT_CLIENT_SECRET, "registered-secret"],
+        "redirect_uri": [
+            REDIRECT,
+            REDIRECT + "/deeper",
+            REDIRECT + "/../evil",
+            REDIRECT + "/%2e%2e/evil",
+            "javascript:alert(1)",
+            "https://evil.example/cb",
+            "https://[::1/cb",
+            "https://app.example:99999/cb",
+            "https://user@app.example/cb",
+            "https://",
+        ],
         "response_type": ["code", "token", "id_token"],
         "scope": ["openid email profile", "user:email", "openid"],
         "code": [code, *(c.code for c in fake.codes)],
