@@ -219,7 +219,9 @@ def assert_oauth_shaped(
         return
     ctype = headers.get("Content-Type", "")
     if ctype.startswith("text/html"):
-        assert call.path in [fake.paths[name] for name in fake.authorize_endpoints], where
+        # The authorize step's pages, or (served) the root page telling a browser what it is.
+        pages = [fake.paths[name] for name in fake.authorize_endpoints] + ["/"]
+        assert call.path in pages, where
         return
     if ctype.startswith("application/x-www-form-urlencoded"):
         assert isinstance(fake, GitHubFake), where
