@@ -609,8 +609,13 @@ RECORDABLE = sorted(
 )
 
 
-def test_recording_never_puts_an_encoded_secret_on_disk(tally: Tally, tmp_path: Path) -> None:
+def test_recording_never_puts_an_encoded_secret_on_disk(
+    tally: Tally, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Through vcrpy's real stubs over loopback: scrubbed or refused, never written."""
+    # The test records on purpose: CI's replay-only default must not turn it into a miss.
+    for name in ("CI", "MOCKKIT_RECORD_MODE", "MOCKKIT_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
     provider = EncodingProvider()
     path = tmp_path / "c.yaml"
     with provider.serve() as server:

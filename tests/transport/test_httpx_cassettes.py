@@ -21,8 +21,11 @@ async def _create(client: stripe.StripeClient) -> str:
 
 
 async def test_record_with_httpx_against_a_served_fake_then_replay_offline(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The test records on purpose: CI's replay-only default must not turn it into a miss.
+    for name in ("CI", "MOCKKIT_RECORD_MODE", "MOCKKIT_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
     path = tmp_path / "httpx.yaml"
     served = StripeFake()
     with served.serve() as server:
