@@ -76,16 +76,27 @@ def checkout_page(
     cancel_html = (
         f'<p><a id=cancel href="{escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
     )
-    total = escape(money(session["amount_total"], session["currency"]))
+    if session.get("mode") == "setup":
+        # Nothing is charged: the card is saved for later payments.
+        heading, table, button = "Save a card for later payments", "", "Save card"
+    else:
+        total = escape(money(session["amount_total"], session["currency"]))
+        heading = f"Pay <span id=total>{total}</span>"
+        if session.get("mode") == "subscription":
+            heading = f"Subscribe: <span id=total>{total}</span> due today"
+        label = "Total due today" if session.get("mode") == "subscription" else "Total"
+        table = (
+            f"<table id=line-items>{rows}<tr><td><b>{label}</b></td>"
+            f"<td class=amount><b>{total}</b></td></tr></table>"
+        )
+        button = "Subscribe" if session.get("mode") == "subscription" else "Pay"
     body = (
-        f"<h1>Pay <span id=total>{total}</span></h1>"
-        f"<table id=line-items>{rows}<tr><td><b>Total</b></td><td class=amount><b>{total}</b></td>"
-        f"</tr></table>{error_html}"
+        f"<h1>{heading}</h1>{table}{error_html}"
         f'<form method=post action="/c/pay/{escape(session["id"])}">'
         "<label for=email>Email</label>"
         f'<input id=email name=email type=email value="{escape(email)}">'
         f"<label for=card>Test card</label><select id=card name=card>{options}</select>"
-        "<button id=pay type=submit>Pay</button></form>"
+        f"<button id=pay type=submit>{button}</button></form>"
         f"{cancel_html}"
     )
     return _page("Checkout (mockkit test mode)", body)

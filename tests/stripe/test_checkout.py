@@ -164,13 +164,6 @@ def test_bad_line_items_name_the_param(
     assert info.value.http_status == 400
 
 
-def test_subscription_mode_is_reported_as_not_emulated(sdk: Driver) -> None:
-    with pytest.raises(stripe.InvalidRequestError) as info:
-        sdk.create("checkout.sessions", mode="subscription", success_url=SUCCESS)
-    assert info.value.param == "mode"
-    assert "emulates only mode=payment" in str(info.value.user_message)
-
-
 def test_session_expires_when_the_fake_clock_passes_expires_at(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

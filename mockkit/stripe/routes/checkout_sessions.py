@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockkit.stripe.billing.params import DISCOUNTS
 from mockkit.stripe.errors import no_such, param_error
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
@@ -99,6 +100,28 @@ LINE_ITEM = Hash(
         "submit_type": Enum("auto", "book", "donate", "pay", "subscribe"),
         "billing_address_collection": Enum("auto", "required"),
         "allow_promotion_codes": BOOL,
+        "currency": STR,
+        "discounts": DISCOUNTS,
+        "subscription_data": Hash(
+            {
+                "trial_period_days": INT,
+                "trial_end": INT,
+                "metadata": METADATA,
+                "description": Str(500),
+                "billing_cycle_anchor": ANY,
+                "proration_behavior": ANY,
+                "trial_settings": ANY,
+                "default_tax_rates": ANY,
+                "application_fee_percent": ANY,
+                "on_behalf_of": ANY,
+                "transfer_data": ANY,
+                "invoice_settings": ANY,
+                "billing_mode": ANY,
+            }
+        ),
+        "setup_intent_data": Hash(
+            {"description": Str(1000), "metadata": METADATA, "on_behalf_of": STR}
+        ),
         "ui_mode": Enum("hosted"),
         "automatic_tax": ANY,
         "phone_number_collection": ANY,
@@ -109,7 +132,7 @@ LINE_ITEM = Hash(
     kind="checkout.session",
 )
 def create_checkout_session(s: StripeState, p: dict[str, Any]) -> Any:
-    """Create a Checkout Session (mode=payment)."""
+    """Create a Checkout Session (mode=payment, subscription or setup)."""
     return CheckoutSessions.of(s).create(p)
 
 
