@@ -301,7 +301,9 @@ class StripeFake(BaseFake):
 
         Creates and confirms its PaymentIntent with `payment_method` (a test id such as
         `pm_card_visa`), completes the session and emits `checkout.session.completed`. Returns
-        the session. A declined card leaves the session open, emits
+        the session. In `mode=subscription` it creates the customer (if none) and the
+        subscription paid with the card (or trialing); in `mode=setup` it confirms the
+        session's SetupIntent, saving the card. A declined card leaves the session open, emits
         `payment_intent.payment_failed` and raises `CheckoutError` with the decline message;
         so does a session that is unknown, complete or expired.
         """

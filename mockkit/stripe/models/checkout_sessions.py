@@ -515,6 +515,10 @@ class CheckoutSessions(Model):
                 entry = {"price_data": data, "quantity": li["quantity"]}
             (items if price["type"] == "recurring" else added).append(entry)
         # Checkout always has a customer in subscription mode.
+        try:
+            PaymentMethods.of(s).check_attachable(pm, "payment_method")
+        except StripeError as refused:
+            return CheckoutResult(session, refused)
         self._create_customer(session, email, True)
         PaymentMethods.of(s).attach(pm["id"], session["customer"], "payment_method")
         data = extra.subscription_data
@@ -532,7 +536,11 @@ class CheckoutSessions(Model):
             params["description"] = data["description"]
         if extra.trial_end is not None and extra.trial_end > s.now():
             params["trial_end"] = extra.trial_end
-        sub = Subscriptions.of(s).create(params)
+        try:
+            sub = Subscriptions.of(s).create(params)
+        except StripeError as refused:
+            # Checked at creation; only a change since (say, a coupon used up) gets here.
+            return CheckoutResult(session, refused)
         invoice = s.stores["invoice"].by_id.get(sub["latest_invoice"])
         paid = invoice is not None and invoice["status"] == "paid" and invoice["amount_paid"] > 0
         return self._finish(
