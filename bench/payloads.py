@@ -24,7 +24,7 @@ _FIXTURE_PATHS = (
 PAYMENT_INTENT_PARAMS: dict[str, Any] = {
     "amount": 2000,
     "currency": "usd",
-    "payment_method_types": ["card"],
+    "allowed_payment_method_types": ["card"],
     "description": "Order 1234",
     "metadata": {"order_id": "1234", "customer_email": "ada@example.com"},
     "receipt_email": "ada@example.com",

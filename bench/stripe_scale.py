@@ -55,7 +55,7 @@ def fill(fake: Any, size: int) -> str:
                 "amount": 1000 + i,
                 "currency": "usd",
                 "customer": customer["id"],
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
                 "metadata": {"order_id": str(i)},
             }
         )

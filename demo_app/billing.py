@@ -102,7 +102,9 @@ def pay_order(order: Order, payment_method: str | None) -> str | None:
         "metadata": {"order_id": str(order.id)},
     }
     if payment_method:
-        params.update(payment_method=payment_method, confirm=True, payment_method_types=["card"])
+        params.update(
+            payment_method=payment_method, confirm=True, allowed_payment_method_types=["card"]
+        )
     else:
         params["automatic_payment_methods"] = {"enabled": True}
     try:

@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "amount": amount,
                     "currency": "usd",
                     "payment_method": order.payment_method,
-                    "payment_method_types": ["card"],
+                    "allowed_payment_method_types": ["card"],
                     "confirm": True,
                     "metadata": {"user": user, "product": order.product},
                 }

@@ -29,6 +29,8 @@ class RequestContext:
     idempotency_key: str | None = None
     base_url: str | None = None
     served: bool = False
+    #: The API version the request named (`Stripe-Version`), if any.
+    api_version: str | None = None
 
 
 class EventLog:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, NamedTuple
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
-from mockkit.stripe import auth, hosted, webhooks
+from mockkit.stripe import auth, hosted, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import check_expand, expand
@@ -31,7 +31,6 @@ from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
-from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.state import StripeState
@@ -129,7 +128,10 @@ class StripeFake(BaseFake):
     `api_key`: accept only this key (default: any `sk_test_`/`rk_test_` key). `webhook_secret`:
     the `whsec_...` events are signed with (default: a fresh one). `clock`: a callable giving
     Unix time for `created`/`expires_at` (default `time.time`; settable later as
-    `fake.clock`). `seed`: make generated ids reproducible.
+    `fake.clock`). `seed`: make generated ids reproducible. `api_version`: the account's
+    default API version, what requests without `Stripe-Version` and the account's events are
+    answered as (default: the version the installed stripe-python pins); settable later as
+    `fake.api_version`.
     """
 
     hosts: ClassVar[tuple[str, ...]] = hosts_of("stripe")
@@ -141,6 +143,7 @@ class StripeFake(BaseFake):
         webhook_secret: str | None = None,
         clock: Callable[[], float] | None = None,
         seed: int | None = None,
+        api_version: str | None = None,
     ) -> None:
         super().__init__()
         if api_key is not None and not api_key.startswith(("sk_test_", "rk_test_")):
@@ -150,6 +153,8 @@ class StripeFake(BaseFake):
         self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(16)
         self._seed = seed
         self.state = StripeState(clock, seed)
+        if api_version is not None:
+            self.api_version = api_version
         self._idempotency = Idempotency()
         self._forwarders: list[WebhookForwarder] = []
         self._servers: list[StripeServer] = []
@@ -192,6 +197,18 @@ class StripeFake(BaseFake):
         return StripeServer(self, host=host, port=port, allow_remote=allow_remote)
 
     # ---- inspection --------------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str:
+        """The account's default API version (see the class docstring)."""
+        return self.state.api_version
+
+    @api_version.setter
+    def api_version(self, value: str) -> None:
+        try:
+            self.state.api_version = versions.check(value)
+        except StripeError as exc:
+            raise ValueError(exc.message) from None
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -287,9 +304,11 @@ class StripeFake(BaseFake):
         super().reset()
         with self._lock:
             listeners, billing = self.state.listeners, self.state.billing
+            version = self.state.api_version
             self.state = StripeState(self.state.clock, self._seed)
             self.state.listeners = listeners
             self.state.billing = billing
+            self.state.api_version = version
             self._idempotency.clear()
 
     # ---- test controls -----------------------------------------------------------------------
@@ -387,15 +406,22 @@ class StripeFake(BaseFake):
         bad_signature: bool = False,
         timestamp: float | None = None,
         old: bool = False,
+        api_version: str | None = None,
     ) -> list[Delivery]:
         """POST events (default: all emitted so far), signed, to `target`.
 
         `target`: a Flask test client (events go to `path`), a URL string, or a callable taking
         `(body, headers)`. Misbehave on request: `duplicate=True`, `reverse=True`,
         `shuffle=<seed>`, `bad_signature=True`, `old=True` (timestamp beyond the 300 s
-        tolerance) or an exact `timestamp`. Returns one `Delivery` per POST.
+        tolerance) or an exact `timestamp`. `api_version`: the version the endpoint is
+        configured for (default: the account's); each event's object is rendered at it and
+        the event's `api_version` says it. Returns one `Delivery` per POST.
         """
-        chosen = list(self.state.events if events is None else events)
+        version = self._endpoint_version(api_version)
+        chosen = [
+            versions.render_event(self.state, e, version)
+            for e in (self.state.events if events is None else events)
+        ]
         return webhooks.deliver(
             target,
             chosen,
@@ -409,15 +435,39 @@ class StripeFake(BaseFake):
             old=old,
         )
 
+    def _endpoint_version(self, api_version: str | None) -> str:
+        if api_version is None:
+            return self.state.api_version
+        try:
+            return versions.check(api_version)
+        except StripeError as exc:
+            raise ValueError(exc.message) from None
+
     def forward_webhooks(
-        self, url: str, *, retries: int = 2, backoff: float = 0.2
+        self,
+        url: str,
+        *,
+        retries: int = 2,
+        backoff: float = 0.2,
+        api_version: str | None = None,
     ) -> WebhookForwarder:
         """From now on POST every new event, signed, to `url` from a background thread.
 
-        Returns the forwarder: `forwarder.wait()` blocks until what is queued was delivered,
-        `forwarder.deliveries` lists the attempts, `forwarder.stop()` ends forwarding.
+        `api_version`: the version the endpoint is configured for (default: the account's
+        when each event is sent); events are rendered at it. Returns the forwarder:
+        `forwarder.wait()` blocks until what is queued was delivered, `forwarder.deliveries`
+        lists the attempts, `forwarder.stop()` ends forwarding.
         """
-        forwarder = WebhookForwarder(url, self.webhook_secret, retries, backoff).start()
+        pinned = None if api_version is None else self._endpoint_version(api_version)
+
+        def render(event: Mapping[str, Any]) -> Mapping[str, Any]:
+            # The state is looked up per event: `reset()` replaces it.
+            state = self.state
+            return versions.render_event(state, event, pinned or state.api_version)
+
+        forwarder = WebhookForwarder(
+            url, self.webhook_secret, retries, backoff, render=render
+        ).start()
         with self._lock:
             self._forwarders.append(forwarder)
             self.state.listeners.append(forwarder)
@@ -449,12 +499,20 @@ class StripeFake(BaseFake):
     def _headers(self, request: Request, rid: str) -> list[tuple[str, str]]:
         headers = [
             ("Request-Id", rid),
-            ("Stripe-Version", request.headers.get("Stripe-Version") or API_VERSION),
+            ("Stripe-Version", self._version_used(request)),
         ]
         key = request.headers.get("Idempotency-Key")
         if key and request.method == "POST":
             headers.append(("Idempotency-Key", key))
         return headers
+
+    def _version_used(self, request: Request) -> str:
+        """The version the answer was made at: the one named, if valid, else the account's."""
+        named = request.headers.get("Stripe-Version")
+        if named:
+            with contextlib.suppress(StripeError):
+                return versions.check(named)
+        return self.state.api_version
 
     def _error(self, error: StripeError, rid: str, request: Request) -> Response:
         return error.response(rid, headers=self._headers(request, rid))
@@ -482,11 +540,14 @@ class StripeFake(BaseFake):
             if found is None:
                 return self._unrecognized(request, rid)
             endpoint, path_params = found
+            named = request.headers.get("Stripe-Version")
+            version = versions.check(named) if named else self.state.api_version
             pairs = parse_form(request.query_string) if request.query_string else []
             if method == "POST" and request.body:
                 pairs += parse_form(request.body)
             raw = decode(pairs)
             request.params = raw
+            versions.renamed_params(method, endpoint.template, raw, version)
             params = validate(raw, endpoint.spec, endpoint.required)
             if params.get("expand"):
                 check_expand(endpoint.kind, params["expand"])
@@ -506,13 +567,18 @@ class StripeFake(BaseFake):
             TestClocks.of(self.state).run_due()
         store = True
         with self.state.serving(
-            rid, idempotency_key, base_url=request.base_url, served=request.served
+            rid,
+            idempotency_key,
+            base_url=request.base_url,
+            served=request.served,
+            api_version=version,
         ):
             try:
                 result = endpoint.handler(self.state, params, **path_params)
                 paths = params.get("expand")
                 if paths:
                     result = expand(self.state, result, endpoint.kind, paths)
+                result = versions.render(self.state, result, version)
                 response = Response.json(result, 200, self._headers(request, rid))
             except StripeError as exc:
                 store = exc.store

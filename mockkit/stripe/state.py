@@ -30,6 +30,7 @@ from mockkit.stripe.eventlog import EventLog, RequestContext
 from mockkit.stripe.ids import new_id
 from mockkit.stripe.resource import Resource, declared, register
 from mockkit.stripe.store import Obj, Store
+from mockkit.stripe.versions import default_version
 
 if TYPE_CHECKING:
     from mockkit.stripe.billing.schedule import Due
@@ -55,6 +56,9 @@ class StripeState:
             kind: Store() for kind, resource in declared().items() if resource.stored
         }
         self.context = RequestContext()
+        #: The account's default API version: what a request without `Stripe-Version` and
+        #: the account's events are answered as (`StripeFake(api_version=...)`).
+        self.api_version = default_version()
         #: The account's Billing settings (retry schedule, ...): `fake.billing`.
         self.billing = BillingSettings()
         self.log = EventLog(self.stores["event"], self._clock, self.rng)
@@ -97,16 +101,22 @@ class StripeState:
         *,
         base_url: str | None = None,
         served: bool = False,
+        api_version: str | None = None,
     ) -> Iterator[RequestContext]:
         """The request being served, while the block runs (events name it, pages link to it)."""
         ctx = self.context
         ctx.request_id, ctx.idempotency_key = request_id, idempotency_key
         ctx.base_url, ctx.served = base_url, served
+        ctx.api_version = api_version
         try:
             yield ctx
         finally:
-            ctx.request_id = ctx.idempotency_key = ctx.base_url = None
+            ctx.request_id = ctx.idempotency_key = ctx.base_url = ctx.api_version = None
             ctx.served = False
+
+    def version(self) -> str:
+        """The API version the request being served is answered as (else the account's)."""
+        return self.context.api_version or self.api_version
 
     def model(self, cls: type[M]) -> M:
         """This account's instance of the resource state `cls` (e.g. `Customers`)."""

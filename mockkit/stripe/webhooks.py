@@ -161,6 +161,8 @@ class WebhookForwarder:
     _queue: queue.Queue[Mapping[str, Any] | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
     _sleep: Callable[[float], None] = time.sleep
+    #: Shapes each event as the endpoint's API version shows it, when it is queued.
+    render: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
     def start(self) -> WebhookForwarder:
         """Start the delivery thread."""
@@ -173,7 +175,7 @@ class WebhookForwarder:
 
     def __call__(self, event: Mapping[str, Any]) -> None:
         """Queue one event for delivery (the fake calls this for each new event)."""
-        self._queue.put(event)
+        self._queue.put(event if self.render is None else self.render(event))
 
     def _run(self) -> None:
         while True:

@@ -20,7 +20,7 @@ PARAMS: dict[str, Any] = {
     "amount": 2000,
     "currency": "usd",
     "payment_method": "pm_card_visa",
-    "payment_method_types": ["card"],
+    "allowed_payment_method_types": ["card"],
     "confirm": True,
 }
 

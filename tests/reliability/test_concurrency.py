@@ -80,7 +80,7 @@ def test_one_idempotency_key_creates_one_object(served: StripeServer, tally: Tal
                     "currency": "usd",
                     "payment_method": "pm_card_visa",
                     "confirm": "true",
-                    "payment_method_types[0]": "card",
+                    "allowed_payment_method_types[0]": "card",
                 },
                 headers={"Authorization": f"Bearer {KEY}", "Idempotency-Key": "order-1-pay"},
                 timeout=30,
@@ -131,7 +131,7 @@ def test_concurrent_refunds_never_exceed_the_charge(served: StripeServer, tally:
             "currency": "usd",
             "payment_method": "pm_card_visa",
             "confirm": True,
-            "payment_method_types": ["card"],
+            "allowed_payment_method_types": ["card"],
         }
     )
     amounts = [700 + 37 * i for i in range(THREADS)]  # 32 refunds asking for 40,752 in all
@@ -217,7 +217,7 @@ def test_mixed_operations_keep_every_object_consistent(served: StripeServer, tal
                 "amount": 1000 + i,
                 "currency": "usd",
                 "capture_method": "manual" if i % 2 else "automatic",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
             }
         )
         if i % 4 == 3:
@@ -338,7 +338,7 @@ def test_every_event_is_forwarded_once_under_load(served: StripeServer, tally: T
                     "currency": "usd",
                     "payment_method": "pm_card_visa",
                     "confirm": True,
-                    "payment_method_types": ["card"],
+                    "allowed_payment_method_types": ["card"],
                 }
             )
             return str(intent.id)

@@ -56,7 +56,7 @@ def seed(fake: StripeFake) -> list[str]:
                 "currency": "usd",
                 "payment_method": "pm_card_visa",
                 "confirm": True,
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
             }
         )
         open_pi = client.v1.payment_intents.create(params={"amount": 700, "currency": "eur"})

@@ -81,7 +81,7 @@ class StripeModel(RuleBasedStateMachine):
                 "currency": "usd",
                 "payment_method": "pm_card_visa",
                 "confirm": True,
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
             }
         )
         assert intent.status == "succeeded"
@@ -148,7 +148,7 @@ def test_after_a_partial_capture_everything_captured_can_be_refunded(tally: Tall
                     "capture_method": "manual",
                     "payment_method": "pm_card_visa",
                     "confirm": True,
-                    "payment_method_types": ["card"],
+                    "allowed_payment_method_types": ["card"],
                 }
             )
             client.v1.payment_intents.capture(intent.id, params={"amount_to_capture": captured})

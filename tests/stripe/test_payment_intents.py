@@ -7,7 +7,7 @@ import stripe
 
 from tests.stripe.conftest import Driver
 
-CARD = {"payment_method_types": ["card"]}
+CARD = {"allowed_payment_method_types": ["card"]}
 
 
 def test_create_without_payment_method_waits_for_one(sdk: Driver) -> None:

@@ -25,7 +25,9 @@ def client(mockkit_stripe: StripeFake) -> FlaskClient:
 
 
 def test_decline_then_pay(mockkit_stripe, client):  # type: ignore[no-untyped-def]
-    pi = stripe.PaymentIntent.create(amount=2000, currency="usd", payment_method_types=["card"])
+    pi = stripe.PaymentIntent.create(
+        amount=2000, currency="usd", allowed_payment_method_types=["card"]
+    )
     with pytest.raises(stripe.CardError) as declined:
         stripe.PaymentIntent.confirm(pi.id, payment_method="pm_card_chargeDeclined")
     assert declined.value.error.decline_code == "generic_decline"

@@ -8,7 +8,7 @@ import stripe
 from mockkit.stripe import StripeFake
 from tests.stripe.conftest import Driver
 
-CARD = {"payment_method_types": ["card"]}
+CARD = {"allowed_payment_method_types": ["card"]}
 
 
 def test_customer_crud(sdk: Driver) -> None:

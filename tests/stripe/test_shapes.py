@@ -59,7 +59,7 @@ def one_of_each(fake: StripeFake) -> dict[str, dict[str, Any]]:
         customer=customer.id,
         payment_method=pm.id,
         confirm=True,
-        payment_method_types=["card"],
+        allowed_payment_method_types=["card"],
     )
     charge = stripe.Charge.retrieve(pi.latest_charge)
     refund = stripe.Refund.create(charge=charge.id, amount=100)

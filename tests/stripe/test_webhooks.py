@@ -15,7 +15,7 @@ from mockkit.stripe import StripeFake, webhooks
 from mockkit.transport import LoopbackServer
 from tests.stripe.conftest import Driver
 
-CARD = {"payment_method_types": ["card"]}
+CARD = {"allowed_payment_method_types": ["card"]}
 
 
 def receiver(secret: str) -> tuple[Flask, list[str]]:

@@ -16,7 +16,7 @@ from tests.stripe.conftest import KEY, Driver, ServerError
 
 API = "https://api.stripe.com"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-CARD = {"payment_method_types": ["card"]}
+CARD = {"allowed_payment_method_types": ["card"]}
 
 
 def test_both_expand_styles_in_body_and_query(fake: StripeFake) -> None:

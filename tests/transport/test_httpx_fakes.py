@@ -21,7 +21,7 @@ from mockkit.stripe import StripeFake
 from mockkit.transport import requested_sleeps
 
 KEY = "sk_test_mockkit_httpx"
-CARD = {"payment_method": "pm_card_visa", "payment_method_types": ["card"], "confirm": True}
+CARD = {"payment_method": "pm_card_visa", "allowed_payment_method_types": ["card"], "confirm": True}
 
 
 @pytest.fixture

@@ -14,6 +14,11 @@ from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
+from mockkit.stripe.versions import (
+    ALLOWED_PAYMENT_METHOD_TYPES,
+    AUTOMATIC_PAYMENT_METHODS,
+    before,
+)
 
 __all__ = ["CANCELABLE", "PaymentIntents"]
 
@@ -98,14 +103,24 @@ class PaymentIntents(Model):
         types = p.get("payment_method_types")
         apm = p.get("automatic_payment_methods")
         if types:
+            # The parameter's name at the request's version (renamed by endive).
+            name = (
+                "payment_method_types"
+                if before(self.state.version(), ALLOWED_PAYMENT_METHOD_TYPES)
+                else "allowed_payment_method_types"
+            )
             for i, t in enumerate(types):
                 if t != "card":
                     raise param_error(
                         f"mockkit's Stripe fake emulates only card payments, not {t!r}.",
-                        f"payment_method_types[{i}]",
+                        f"{name}[{i}]",
                     )
             automatic = None
-        elif apm is not None and apm.get("enabled") is False:
+        elif (apm is not None and apm.get("enabled") is False) or (
+            apm is None and before(self.state.version(), AUTOMATIC_PAYMENT_METHODS)
+        ):
+            # Before 2023-08-16 a PaymentIntent without either parameter took cards only (and
+            # so never needed a `return_url`); from then on automatic payment methods are on.
             automatic, types = None, ["card"]
         else:
             automatic = {
