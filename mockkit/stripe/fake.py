@@ -121,7 +121,7 @@ class StripeFake(BaseFake):
             stripe.api_key = "sk_test_123"
             pi = stripe.PaymentIntent.create(amount=2000, currency="usd",
                                              payment_method="pm_card_visa", confirm=True,
-                                             payment_method_types=["card"])
+                                             allowed_payment_method_types=["card"])
             assert pi.status == "succeeded"
             assert [e["type"] for e in fake.events][-1] == "payment_intent.succeeded"
 
