@@ -205,10 +205,7 @@ class StripeFake(BaseFake):
 
     @api_version.setter
     def api_version(self, value: str) -> None:
-        try:
-            self.state.api_version = versions.check(value)
-        except StripeError as exc:
-            raise ValueError(exc.message) from None
+        self.state.api_version = versions.setting(value)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -417,7 +414,7 @@ class StripeFake(BaseFake):
         configured for (default: the account's); each event's object is rendered at it and
         the event's `api_version` says it. Returns one `Delivery` per POST.
         """
-        version = self._endpoint_version(api_version)
+        version = versions.setting(api_version or self.state.api_version)
         chosen = [
             versions.render_event(self.state, e, version)
             for e in (self.state.events if events is None else events)
@@ -435,14 +432,6 @@ class StripeFake(BaseFake):
             old=old,
         )
 
-    def _endpoint_version(self, api_version: str | None) -> str:
-        if api_version is None:
-            return self.state.api_version
-        try:
-            return versions.check(api_version)
-        except StripeError as exc:
-            raise ValueError(exc.message) from None
-
     def forward_webhooks(
         self,
         url: str,
@@ -458,7 +447,7 @@ class StripeFake(BaseFake):
         `forwarder.wait()` blocks until what is queued was delivered, `forwarder.deliveries`
         lists the attempts, `forwarder.stop()` ends forwarding.
         """
-        pinned = None if api_version is None else self._endpoint_version(api_version)
+        pinned = api_version and versions.setting(api_version)
 
         def render(event: Mapping[str, Any]) -> Mapping[str, Any]:
             # The state is looked up per event: `reset()` replaces it.
@@ -499,20 +488,12 @@ class StripeFake(BaseFake):
     def _headers(self, request: Request, rid: str) -> list[tuple[str, str]]:
         headers = [
             ("Request-Id", rid),
-            ("Stripe-Version", self._version_used(request)),
+            ("Stripe-Version", versions.used(request.headers.get("Stripe-Version"), self.state)),
         ]
         key = request.headers.get("Idempotency-Key")
         if key and request.method == "POST":
             headers.append(("Idempotency-Key", key))
         return headers
-
-    def _version_used(self, request: Request) -> str:
-        """The version the answer was made at: the one named, if valid, else the account's."""
-        named = request.headers.get("Stripe-Version")
-        if named:
-            with contextlib.suppress(StripeError):
-                return versions.check(named)
-        return self.state.api_version
 
     def _error(self, error: StripeError, rid: str, request: Request) -> Response:
         return error.response(rid, headers=self._headers(request, rid))

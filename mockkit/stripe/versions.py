@@ -9,6 +9,7 @@ version does differently is decided by the resource's state with `before(version
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -29,6 +30,8 @@ __all__ = [
     "renamed_params",
     "render",
     "render_event",
+    "setting",
+    "used",
 ]
 
 #: The API versions the fake answers as, oldest first: the dated releases whose changes an app
@@ -140,6 +143,22 @@ def check(version: str) -> str:
     )
 
 
+def setting(version: str) -> str:
+    """`version` if the fake knows it, else `ValueError` (for versions set in Python)."""
+    try:
+        return check(version)
+    except StripeError as exc:
+        raise ValueError(exc.message) from None
+
+
+def used(named: str | None, state: StripeState) -> str:
+    """The version an answer was made at: the one named, if valid, else the account's."""
+    if named:
+        with contextlib.suppress(StripeError):
+            return check(named)
+    return state.api_version
+
+
 def renamed_params(method: str, template: str, raw: dict[str, Any], version: str) -> None:
     """Map a renamed request parameter to the name the state uses, for this version (in place).
 
@@ -180,13 +199,20 @@ def render(state: StripeState, obj: Any, version: str) -> Any:
 
     Events keep the version they were rendered at for the account (see `render_event`).
     """
+    if state.api_version == API_VERSION and not before(version, LATEST_CHARGE):
+        # Nothing at these versions differs from the stored shape: answer without a walk.
+        return obj
+    return _render(state, obj, version)
+
+
+def _render(state: StripeState, obj: Any, version: str) -> Any:
     if isinstance(obj, list):
-        return [render(state, item, version) for item in obj]
+        return [_render(state, item, version) for item in obj]
     if not isinstance(obj, dict):
         return obj
     if obj.get("object") == "event":
         return render_event(state, obj, state.api_version)
-    out = {key: render(state, value, version) for key, value in obj.items()}
+    out = {key: _render(state, value, version) for key, value in obj.items()}
     if out.get("object") == "payment_intent" and before(version, LATEST_CHARGE):
         out.pop("latest_charge", None)
         out["charges"] = _charges_list(state, out)
@@ -196,5 +222,5 @@ def render(state: StripeState, obj: Any, version: str) -> Any:
 def render_event(state: StripeState, event: Mapping[str, Any], version: str) -> dict[str, Any]:
     """An Event as a webhook endpoint (or the API) at `version` receives it."""
     data = dict(event["data"])
-    data["object"] = render(state, data["object"], version)
+    data["object"] = _render(state, data["object"], version)
     return {**event, "api_version": version, "data": data}
