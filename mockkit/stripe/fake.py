@@ -528,8 +528,8 @@ class StripeFake(BaseFake):
                 pairs += parse_form(request.body)
             raw = decode(pairs)
             request.params = raw
-            versions.renamed_params(method, endpoint.template, raw, version)
-            params = validate(raw, endpoint.spec, endpoint.required)
+            current = versions.renamed_params(method, endpoint.template, raw, version)
+            params = validate(current, endpoint.spec, endpoint.required)
             if params.get("expand"):
                 check_expand(endpoint.kind, params["expand"])
             idempotency_key = request.headers.get("Idempotency-Key") if method == "POST" else None

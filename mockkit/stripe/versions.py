@@ -159,15 +159,18 @@ def used(named: str | None, state: StripeState) -> str:
     return state.api_version
 
 
-def renamed_params(method: str, template: str, raw: dict[str, Any], version: str) -> None:
-    """Map a renamed request parameter to the name the state uses, for this version (in place).
+def renamed_params(
+    method: str, template: str, raw: Mapping[str, Any], version: str
+) -> dict[str, Any]:
+    """`raw` with a renamed request parameter under the name the state uses, for this version.
 
     The name a version does not know is Stripe's "Received unknown parameter", naming the one
-    it does know.
+    it does know. `raw` itself is left as sent (the request log shows it).
     """
+    out = dict(raw)
     for old, new, since in _RENAMED.get((method, template), ()):
         unknown, known = (new, old) if before(version, since) else (old, new)
-        if unknown in raw:
+        if unknown in out:
             raise StripeError(
                 400,
                 "invalid_request_error",
@@ -176,8 +179,9 @@ def renamed_params(method: str, template: str, raw: dict[str, Any], version: str
                 param=unknown,
                 code="parameter_unknown",
             )
-        if new in raw:
-            raw[old] = raw.pop(new)
+        if new in out:
+            out[old] = out.pop(new)
+    return out
 
 
 def _charges_list(state: StripeState, pi: Mapping[str, Any]) -> dict[str, Any]:

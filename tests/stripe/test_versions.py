@@ -178,6 +178,8 @@ def test_endive_names_the_parameter_allowed_payment_method_types(at: Any) -> Non
     )
     assert pi.payment_method_types == ["card"]
     assert pi.automatic_payment_methods is None
+    # The request log shows the request as sent.
+    assert "allowed_payment_method_types" in sdk.fake.request_log[-1].params
     updated = sdk.call("payment_intents", "update", pi.id, allowed_payment_method_types=["card"])
     assert updated.payment_method_types == ["card"]
 
