@@ -63,6 +63,7 @@ from demo_app.models import (
     note_attempt,
     owned_order,
 )
+from demo_app.validation import invalid
 
 bp = Blueprint("billing", __name__)
 
@@ -155,6 +156,33 @@ def record(
         return {**snapshot.to_json(), "recorded": False}
 
 
+def _payment_method_refused(exc: stripe.StripeError) -> bool:
+    """Whether Stripe refused the request for the client's `payment_method` and made nothing."""
+    error = exc.error
+    return (
+        isinstance(exc, stripe.InvalidRequestError)
+        and error is not None
+        and getattr(error, "param", None) == "payment_method"
+        and getattr(error, "payment_intent", None) is None
+    )
+
+
+def withdraw(order_id: int) -> None:
+    """Delete a pending order Stripe never acted on; left pending if the database is busy."""
+
+    def delete() -> None:
+        order = db.session.get(Order, order_id)
+        if order is not None and order.status == "pending" and not order.payment_intent_id:
+            db.session.delete(order)
+
+    try:
+        write(delete)
+    except OperationalError as exc:
+        if not is_database_busy(exc):
+            raise
+        current_app.logger.warning("Order %s: left pending, the database stayed busy", order_id)
+
+
 def _decline_reason(exc: stripe.CardError) -> str:
     error = exc.error
     code = (getattr(error, "decline_code", None) or exc.code) if error else exc.code
@@ -202,6 +230,14 @@ def pay_order(order_id: int, payment_method: str | None) -> tuple[dict[str, Any]
         )
         raise error from exc
     except stripe.StripeError as exc:
+        if _payment_method_refused(exc):
+            # The client's payment method does not exist: Stripe created nothing, so the
+            # request is refused as a whole, its order included.
+            withdraw(order_id)
+            raise invalid(
+                {"payment_method": 'Stripe has no such PaymentMethod; e.g. "pm_card_visa".'},
+                "The order is not valid.",
+            ) from exc
         error = from_stripe(exc)
         current_app.logger.warning("Payment for order %s failed: %r", order_id, exc)
         # Stripe may or may not have acted (a timeout can hide a success), so the order

@@ -235,16 +235,17 @@ def test_provider_trouble_keeps_the_order_pending(app, client, auth, rsps, outco
     assert reason.startswith("Last payment attempt failed")
 
 
-def test_rejected_payment_method_is_502_and_the_order_can_be_retried(app, client, auth, rsps):
+def test_an_unknown_payment_method_is_422_and_stores_nothing(app, client, auth, rsps):
     stripe = StripeStub(rsps, outcome="invalid_payment_method")
     auth.login()
     headers = {"Idempotency-Key": "pm-typo"}
     response = client.post(
         "/api/orders", json={"product": "hoodie", "payment_method": "pm_nope"}, headers=headers
     )
-    assert response.status_code == 502
-    assert response.get_json()["error"]["code"] == "payment_request_rejected"
-    assert orders_in_db(app)[0][1:3] == ("pending", None)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and "payment_method" in error["fields"]
+    assert orders_in_db(app) == []  # Stripe made nothing, so neither does the shop
     stripe.outcome = "succeeded"
     fixed = client.post(
         "/api/orders", json={"product": "hoodie", "payment_method": "pm_card_visa"}, headers=headers

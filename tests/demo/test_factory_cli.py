@@ -16,6 +16,7 @@ from demo_app import create_app
 from demo_app.config import DEV_SECRET_KEY, ConfigError
 from demo_app.db import db
 from demo_app.models import Product
+from tests.conftest import TEST_CONFIG
 from tests.demo.stubs import GitHubStub, oauth_login
 
 
@@ -122,6 +123,36 @@ def test_init_db_drop_empties_the_database(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def _make_old(app):
+    """Turn `app`'s database into one made before `users.session_token` existed."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE users DROP COLUMN session_token")
+
+
+def test_init_db_on_a_database_from_an_older_demo_says_what_to_do(app, runner):
+    _make_old(app)
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "older version of the demo shop (missing users.session_token)" in result.output
+    assert "init-db --drop" in result.output
+    fixed = runner.invoke(args=["init-db", "--drop"])
+    assert fixed.exit_code == 0, fixed.output
+
+
+def test_python_dash_m_on_a_database_from_an_older_demo_stops_with_a_message(
+    app_factory, monkeypatch
+):
+    from demo_app.__main__ import main
+
+    app = app_factory()
+    _make_old(app)
+    served = []
+    monkeypatch.setattr("flask.Flask.run", lambda *args, **kwargs: served.append(True))
+    with pytest.raises(SystemExit, match=r"missing users\.session_token.*init-db --drop"):
+        main({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    assert served == []
 
 
 def test_seed_adds_sample_products_once(app_factory):

@@ -148,8 +148,9 @@ PAYMENT = (
         "pending"),
     Row("idempotency_error", stripe_errors.idempotency_error, 502, "payment_request_rejected",
         _REJECTED, "pending"),
+    # The client's payment method does not exist: refused as a whole, no order kept.
     Row("resource_missing", lambda: stripe_errors.resource_missing("payment_method", "pm_x",
-        param="payment_method"), 502, "payment_request_rejected", _REJECTED, "pending"),
+        param="payment_method"), 422, "validation_error", "not valid", ""),
     Row("invalid_api_key", stripe_errors.invalid_api_key, 502, "payment_provider_error",
         "misconfigured on our side", "pending"),
     Row("permission_denied", stripe_errors.permission_denied, 502, "payment_provider_error",
@@ -173,6 +174,10 @@ def test_payment_failures(
     attempts = list(stripe_fake.calls("POST", INTENTS))
     assert len(attempts) == row.attempts
     assert len({r.headers["Idempotency-Key"] for r in attempts}) == 1  # one payment, retried
+    if not row.after:
+        assert error_of(response)["code"] == row.code
+        assert orders(shop) == [] and not stripe_fake.objects("payment_intent")
+        return
     [order] = orders(shop)  # exactly one order, whatever happened
     assert order.status == row.after
     intents = stripe_fake.objects("payment_intent")
