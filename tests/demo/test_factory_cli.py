@@ -191,23 +191,29 @@ def test_python_dash_m_demo_app_serves_the_home_page(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
+        # Generous limits: on a loaded machine the interpreter, the fakes and the shop start
+        # slowly; only a server that never answers fails.
+        deadline = time.monotonic() + 90
         while True:
             try:
                 # Connect fast, but give the first page time: on a loaded 2-core machine
                 # it takes close to 2 s (imports, templates, the first query).
                 response = requests.get(f"http://127.0.0.1:{port}/", timeout=(2, 30))
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "the server did not start in 20 s"
+                assert time.monotonic() < deadline, "the server did not start in 90 s"
                 time.sleep(0.1)
         assert response.status_code == 200
         assert 'data-testid="buy-hoodie"' in response.text  # created and seeded on start
-        assert requests.get(f"http://127.0.0.1:{port}/api/me", timeout=2).status_code == 401
+        assert requests.get(f"http://127.0.0.1:{port}/api/me", timeout=10).status_code == 401
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
         server.stderr.close()
 
 
