@@ -240,6 +240,7 @@ def test_a_busy_database_after_a_provider_call_is_never_called_database_busy(
     assert len(charged(stripe_fake)) == 1
 
 
+@pytest.mark.slow
 def test_orders_one_after_another_on_the_offline_demo_charge_once_each():
     """The offline demo as a newcomer runs it: orders placed back to back while the Stripe
     fake forwards each payment's webhooks to the shop. A client that retries every 503
