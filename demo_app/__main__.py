@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from demo_app import create_app
-from demo_app.cli import seed_products
+from demo_app.cli import OLD_SCHEMA_HELP, missing_columns, seed_products
 from demo_app.config import ConfigError
 from demo_app.db import db
 
@@ -20,7 +20,8 @@ from demo_app.db import db
 def main(config: Mapping[str, Any] | None = None, port: int | None = None) -> None:
     """Create the tables if needed, seed the sample products, and serve on 127.0.0.1.
 
-    A bad `PORT` or configuration value stops with a one-line message (exit status 2).
+    A bad `PORT` or configuration value, or a database made by an older version of the shop,
+    stops with a one-line message saying what to do.
     """
     if port is None:
         raw = os.environ.get("PORT", "5000")
@@ -33,6 +34,9 @@ def main(config: Mapping[str, Any] | None = None, port: int | None = None) -> No
         raise SystemExit(f"Configuration error: {exc}") from None
     with app.app_context():
         db.create_all()
+        missing = missing_columns()
+        if missing:
+            raise SystemExit(OLD_SCHEMA_HELP.format(columns=", ".join(missing)))
         seed_products()
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from demo_app.auth import api_login_required, current_user
@@ -21,25 +20,11 @@ from demo_app.billing import find_product, new_order, pay_order, refund_order, s
 from demo_app.db import db
 from demo_app.errors import ShopError
 from demo_app.models import Order, Product, User, owned_order
+from demo_app.validation import header_token, invalid, is_text, json_body, refuse_unknown
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 _MAX_KEY_LENGTH = 255
-
-
-def _json_body(allow_empty: bool = False) -> dict[str, Any]:
-    """The request's JSON object, or a clear 415/400 explaining what is wrong with it."""
-    if not request.is_json:
-        raise ShopError(415, "unsupported_media_type", "Send the request body as application/json.")
-    if allow_empty and not request.get_data():
-        return {}
-    try:
-        body = request.get_json()
-    except BadRequest:
-        raise ShopError(400, "invalid_json", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ShopError(400, "invalid_json", "The request body must be a JSON object.")
-    return body
 
 
 def order_for_key(user: User, request_key: str) -> Order | None:
@@ -94,31 +79,27 @@ def create_order() -> tuple[Response, int]:
     """
     user = current_user()
     assert user is not None
-    body = _json_body()
+    # Everything the request says is checked before anything is looked up or written.
+    body = json_body()
     fields: dict[str, str] = {}
     slug = body.get("product")
     payment_method = body.get("payment_method")
-    unknown = sorted(set(body) - {"product", "payment_method"})
-    if not isinstance(slug, str) or not slug:
+    refuse_unknown(body, {"product", "payment_method"}, fields)
+    if not isinstance(slug, str) or not slug or len(slug) > 80:
         fields["product"] = 'Required: the slug of a product, e.g. "coffee-mug".'
-    if payment_method is not None and (not isinstance(payment_method, str) or not payment_method):
+    if payment_method is not None and (
+        not isinstance(payment_method, str) or not 0 < len(payment_method) <= 255
+    ):
         fields["payment_method"] = 'Must be a Stripe PaymentMethod id such as "pm_card_visa".'
-    for name in unknown:
-        fields[name] = "Unknown field."
-    product = find_product(slug) if isinstance(slug, str) and slug else None
-    if "product" not in fields and product is None:
-        fields["product"] = f"Unknown product {slug!r}."
+    request_key = header_token("Idempotency-Key", _MAX_KEY_LENGTH)
+    product: Product | None = None
+    if "product" not in fields and isinstance(slug, str) and is_text(slug):
+        product = find_product(slug)
+        if product is None:
+            fields["product"] = f"Unknown product {slug!r}."
     if fields or product is None:
-        raise ShopError(422, "validation_error", "The order is not valid.", fields=fields)
+        raise invalid(fields, "The order is not valid.")
 
-    request_key = request.headers.get("Idempotency-Key") or None
-    if request_key is not None and len(request_key) > _MAX_KEY_LENGTH:
-        raise ShopError(
-            422,
-            "validation_error",
-            "The order is not valid.",
-            fields={"Idempotency-Key": f"At most {_MAX_KEY_LENGTH} characters."},
-        )
     stripe_client()  # a clear 503 before any order is written when payments are off
     if request_key is not None:
         existing = order_for_key(user, request_key)
@@ -131,21 +112,28 @@ def create_order() -> tuple[Response, int]:
                 )
             if existing.payment_intent_id or existing.status != "pending":
                 return jsonify(existing.to_json()), 200
-            client_secret = pay_order(existing, payment_method)
-            return jsonify(existing.to_json(client_secret=client_secret)), 201
+            # The same attempt again: the order's stored Stripe key makes Stripe replay
+            # what it did the first time, if it got that far.
+            order_json, client_secret = pay_order(existing.id, payment_method)
+            return jsonify(_with_secret(order_json, client_secret)), 201
 
     try:
-        order = new_order(user, product, request_key=request_key)
+        order_id = new_order(user.id, product.id, request_key=request_key)
     except IntegrityError:
         # Another request with the same key wrote its order between our lookup and insert.
-        db.session.rollback()
         raise ShopError(
             409,
             "idempotency_key_in_use",
             "A request with this Idempotency-Key is still being processed; retry shortly.",
         ) from None
-    client_secret = pay_order(order, payment_method)
-    return jsonify(order.to_json(client_secret=client_secret)), 201
+    order_json, client_secret = pay_order(order_id, payment_method)
+    return jsonify(_with_secret(order_json, client_secret)), 201
+
+
+def _with_secret(order_json: dict[str, Any], client_secret: str | None) -> dict[str, Any]:
+    if isinstance(client_secret, str):
+        return {**order_json, "client_secret": client_secret}
+    return order_json
 
 
 @bp.get("/orders/<int:order_id>")
@@ -159,7 +147,9 @@ def get_order(order_id: int) -> Response:
 @api_login_required
 def refund(order_id: int) -> Response:
     """Refund one of the user's paid orders in full (a JSON body, possibly empty)."""
-    _json_body(allow_empty=True)
-    order = _owned_order(order_id)
-    refund_order(order)
-    return jsonify(order.to_json())
+    body = json_body(allow_empty=True)
+    fields: dict[str, str] = {}
+    refuse_unknown(body, set(), fields)
+    if fields:
+        raise invalid(fields, "A refund takes no fields.")
+    return jsonify(refund_order(_owned_order(order_id)))

@@ -8,6 +8,7 @@ URL comes from configuration; the defaults are the real providers.
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -33,9 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from demo_app.db import db
+from demo_app.db import db, write
 from demo_app.errors import ShopError
-from demo_app.models import User
+from demo_app.models import User, new_token
+from demo_app.validation import is_text
 
 bp = Blueprint("auth", __name__)
 
@@ -78,8 +80,15 @@ def init_oauth(app: Flask) -> None:
 def _load_user() -> None:
     user_id = session.get("user_id")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    token = session.get("session_token")
+    if user is not None and not (
+        isinstance(token, str)
+        and secrets.compare_digest(token.encode(), user.session_token.encode())
+    ):
+        # Logged out since (the token was replaced), or a cookie from before a database
+        # reset naming a user id that now belongs to someone else.
+        user = None
     if user_id is not None and user is None:
-        # The account is gone (e.g. the database was reset): forget the stale login.
         session.clear()
     g.user = user
 
@@ -244,7 +253,11 @@ def _github_profile(client: Any, token: dict[str, Any]) -> tuple[str, str | None
             if not isinstance(entries, list):
                 raise ValueError("GitHub /user/emails answer is not a list")
             for entry in entries:
-                if isinstance(entry, dict) and entry.get("primary") and entry.get("verified"):
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("primary") is True
+                    and entry.get("verified") is True
+                ):
                     email = entry.get("email")
                     break
     return str(data["id"]), email, data.get("name") or data.get("login")
@@ -255,16 +268,30 @@ def _google_profile(token: dict[str, Any]) -> tuple[str, str | None, str | None]
     userinfo = token.get("userinfo")
     if not userinfo or not userinfo.get("sub"):
         raise ValueError("Google sent no ID token")
-    email = userinfo.get("email") if userinfo.get("email_verified") else None
+    email = userinfo.get("email") if is_verified(userinfo.get("email_verified")) else None
     return str(userinfo["sub"]), email, userinfo.get("name")
+
+
+def is_verified(claim: object) -> bool:
+    """Whether an `email_verified` claim says yes.
+
+    Google's ID tokens carry the JSON boolean `true`; its tokeninfo endpoint spells the
+    same claim as the string `"true"`. Anything else (`"false"`, `"yes"`, `1`, absent) is
+    not a verified address: a truthy check would take the string `"false"` for yes.
+    """
+    return claim is True or claim == "true"
 
 
 def _save_user(provider: str, subject: str, email: str | None, name: str | None) -> User:
     """Create or update the user for this provider account (only after a successful login)."""
-    # Providers' values are stored as they come, cut to the columns' sizes.
-    email = email if isinstance(email, str) and 0 < len(email) <= 320 else None
-    name = name[:255] if isinstance(name, str) else None
-    for _attempt in range(2):
+    # Providers' values are stored as they come, cut to the columns' sizes; text that no
+    # database can store (a lone surrogate) is dropped like a missing value.
+    email = email if isinstance(email, str) and 0 < len(email) <= 320 and is_text(email) else None
+    name = name[:255] if isinstance(name, str) and is_text(name) else None
+    if not is_text(subject):
+        raise ValueError("the provider's user id is not valid text")
+
+    def save() -> int:
         user = db.session.scalar(
             select(User).filter_by(provider=provider, provider_user_id=subject)
         )
@@ -273,12 +300,17 @@ def _save_user(provider: str, subject: str, email: str | None, name: str | None)
             db.session.add(user)
         user.email = email
         user.name = name
+        db.session.flush()
+        return int(user.id)
+
+    for _attempt in range(2):
         try:
-            db.session.commit()
+            user = db.session.get(User, write(save))
+            assert user is not None
             return user
         except IntegrityError:
             # The same account's first login finished in another request first: update it.
-            db.session.rollback()
+            continue
     raise ShopError(409, "login_conflict", "Please try logging in again.")
 
 
@@ -301,19 +333,37 @@ def callback(provider: str) -> Response:
         current_app.logger.warning("%s login failed: %r", provider, exc)
         raise _provider_failure(provider, exc) from exc
 
-    user = _save_user(provider, subject[:255], email, name)
+    try:
+        user = _save_user(provider, subject[:255], email, name)
+    except ValueError as exc:
+        raise _provider_failure(provider, exc) from exc
 
     target = session.get("login_next")
     # A new session at login: nothing planted before it (fixation) survives.
     session.clear()
     session["user_id"] = user.id
+    session["session_token"] = user.session_token
     flash(f"Signed in as {user.name or user.email or 'you'}.", "success")
     return redirect(str(target) if is_safe_next(target) else url_for("shop.home"))
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Log out (a form POST with a CSRF token) and go home."""
+    """Log out (a form POST with a CSRF token) and go home.
+
+    The user's session token is replaced, so this cookie, or any copy of it, no longer logs
+    anyone in (the browser forgetting the cookie is not enough: it was only signed).
+    """
+    user = current_user()
+    if user is not None:
+        user_id = user.id
+
+        def forget() -> None:
+            stored = db.session.get(User, user_id)
+            if stored is not None:
+                stored.session_token = new_token()
+
+        write(forget)
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("shop.home"))

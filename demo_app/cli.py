@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from demo_app.db import db
 from demo_app.models import Product
@@ -38,6 +38,30 @@ def seed_products() -> int:
     return added
 
 
+def missing_columns() -> list[str]:
+    """Columns the models have but the existing tables lack (a database made by an older demo).
+
+    `create_all` creates missing tables only; a table from before a new column would fail on
+    the first request that reads it, so start-up and `init-db` say so instead.
+    """
+    inspector = inspect(db.engine)
+    missing = []
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
+    return missing
+
+
+#: What to do about `missing_columns()`.
+OLD_SCHEMA_HELP = (
+    "The database was created by an older version of the demo shop (missing {columns}). "
+    "Run `flask --app demo_app init-db --drop` to recreate it (this deletes its data), "
+    "or set DATABASE_URL to a new file."
+)
+
+
 @click.command("init-db")
 @with_appcontext
 @click.option("--drop", is_flag=True, help="Drop existing tables first (deletes all data).")
@@ -46,6 +70,9 @@ def init_db_command(drop: bool) -> None:
     if drop:
         db.drop_all()
     db.create_all()
+    missing = missing_columns()
+    if missing:
+        raise click.ClickException(OLD_SCHEMA_HELP.format(columns=", ".join(missing)))
     click.echo("Initialized the database.")
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import requests
 import stripe
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from demo_app.db import is_database_busy
 
 
 class ShopError(Exception):
@@ -106,9 +108,13 @@ def is_timeout(exc: BaseException) -> bool:
     return "Timeout" in str(exc)
 
 
-def is_database_busy(exc: BaseException) -> bool:
-    """Whether `exc` is the database refusing a write for now (SQLite's "database is locked")."""
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig or exc).lower()
+def provider_called() -> None:
+    """Note that this request has sent something to a provider that may move money.
+
+    From then on a busy database is never answered as `database_busy` ("nothing was
+    written, try again"): that would make a client pay twice.
+    """
+    g.demo_provider_called = True
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -146,7 +152,21 @@ def register_error_handlers(app: Flask) -> None:
     def _database_error(exc: OperationalError) -> Any:
         if not is_database_busy(exc):
             return _unexpected(exc)
-        # Another request holds the write lock: nothing was written, trying again will work.
+        if g.get("demo_provider_called"):
+            # The views record a provider's answer through `write` and answer with the truth
+            # when even that fails; this is the backstop. The provider may have acted, so
+            # the client must look before trying again.
+            app.logger.error("Database busy after a provider call on %s", request.path)
+            return error_response(
+                ShopError(
+                    500,
+                    "outcome_not_recorded",
+                    "Your request reached the payment provider but the shop could not record "
+                    "the result yet. Check your orders before trying again.",
+                )
+            )
+        # Nothing has been sent to a provider and the write failed as a whole: nothing was
+        # written, so trying again is safe.
         body, status = error_response(
             ShopError(503, "database_busy", "The shop is busy; please try again in a moment.")
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import secrets
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +20,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def new_token() -> str:
+    """A random, unguessable value (for order references and login sessions)."""
+    return secrets.token_urlsafe(18)
+
+
 class User(db.Model):  # type: ignore[name-defined,misc]
     """Someone who logged in through an OAuth provider; one row per provider account."""
 
@@ -30,6 +37,10 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str | None] = mapped_column(String(320))
     name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    #: Stored in the session cookie at login and checked on every request; logging out
+    #: replaces it, so a copied cookie stops working everywhere (the cookie alone is only
+    #: signed, not revocable).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_token)
 
     orders: Mapped[list[Order]] = relationship(back_populates="user")
 
@@ -82,6 +93,10 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
     #: The client's own Idempotency-Key for `POST /api/orders`, so a retried request
     #: finds this order again instead of creating (and charging) a second one.
     request_key: Mapped[str | None] = mapped_column(String(255))
+    #: Random and unique, made with the order: the base of every Stripe Idempotency-Key the
+    #: order's attempt sends, and its `order_ref` metadata. Ids restart after `init-db
+    #: --drop` and collide between two shops on one Stripe account; this never does.
+    reference: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     refund_id: Mapped[str | None] = mapped_column(String(255))
@@ -94,23 +109,71 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
     @property
     def payment_idempotency_key(self) -> str:
         """Stripe Idempotency-Key for this order's PaymentIntent: retries never charge twice."""
-        return f"order-{self.id}-create-pi"
+        return idempotency_key(self.reference, "create-pi")
 
     @property
     def checkout_idempotency_key(self) -> str:
         """Stripe Idempotency-Key for this order's Checkout Session."""
-        return f"order-{self.id}-checkout"
+        return idempotency_key(self.reference, "checkout")
 
     @property
     def refund_idempotency_key(self) -> str:
         """Stripe Idempotency-Key for this order's refund: one refund per order, ever."""
-        return f"order-{self.id}-refund"
+        return idempotency_key(self.reference, "refund")
+
+    def stripe_metadata(self) -> dict[str, str]:
+        """What the order's Stripe objects carry so that a webhook finds exactly this order."""
+        return {"order_id": str(self.id), "order_ref": self.reference}
+
+    def to_json(self, client_secret: str | None = None) -> dict[str, Any]:
+        """The order as the API shows it; `client_secret` only right after creation."""
+        return OrderSnapshot.of(self).to_json(client_secret=client_secret)
+
+
+@dataclass
+class OrderSnapshot:
+    """An order's fields as plain values, detached from the database.
+
+    Taken before a provider call, so the answer to the client can be built from what the
+    provider said even when the database cannot be read or written at that moment. The
+    status transitions below work on a snapshot and on an `Order` alike.
+    """
+
+    id: int
+    product_slug: str
+    amount: int
+    currency: str
+    status: str
+    failure_reason: str | None
+    payment_intent_id: str | None
+    checkout_session_id: str | None
+    refund_id: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, order: Order) -> OrderSnapshot:
+        """The snapshot of `order` as it is now."""
+        created = order.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.UTC)
+        return cls(
+            id=order.id,
+            product_slug=order.product.slug,
+            amount=order.amount,
+            currency=order.currency,
+            status=order.status,
+            failure_reason=order.failure_reason,
+            payment_intent_id=order.payment_intent_id,
+            checkout_session_id=order.checkout_session_id,
+            refund_id=order.refund_id,
+            created_at=created.isoformat(),
+        )
 
     def to_json(self, client_secret: str | None = None) -> dict[str, Any]:
         """The order as the API shows it; `client_secret` only right after creation."""
         data: dict[str, Any] = {
             "id": self.id,
-            "product": self.product.slug,
+            "product": self.product_slug,
             "amount": self.amount,
             "currency": self.currency,
             "status": self.status,
@@ -118,13 +181,70 @@ class Order(db.Model):  # type: ignore[name-defined,misc]
             "payment_intent": self.payment_intent_id,
             "checkout_session": self.checkout_session_id,
             "refund": self.refund_id,
-            "created_at": self.created_at.replace(tzinfo=dt.UTC).isoformat()
-            if self.created_at.tzinfo is None
-            else self.created_at.isoformat(),
+            "created_at": self.created_at,
         }
         if client_secret is not None:
             data["client_secret"] = client_secret
         return data
+
+
+class OrderState(Protocol):
+    """What the status transitions read and change: an `Order` or an `OrderSnapshot`."""
+
+    status: str
+    failure_reason: str | None
+    payment_intent_id: str | None
+    checkout_session_id: str | None
+    refund_id: str | None
+
+
+# Status transitions, the same for the shop's own calls and for webhooks: they only move
+# forward, so an answer or an event arriving late never undoes a later one.
+
+
+def mark_paid(order: OrderState, intent_id: str | None) -> None:
+    """Money was taken: that is the truth even for an order the customer had abandoned."""
+    if order.status in ("pending", "failed", "canceled"):
+        order.status = "paid"
+        order.failure_reason = None
+    if intent_id and not order.payment_intent_id:
+        order.payment_intent_id = intent_id
+
+
+def mark_failed(order: OrderState, reason: str, intent_id: str | None = None) -> None:
+    """The payment failed for good (a decline): only a pending order becomes failed."""
+    if order.status == "pending":
+        order.status = "failed"
+        order.failure_reason = reason[:500]
+    if intent_id and not order.payment_intent_id:
+        order.payment_intent_id = intent_id
+
+
+def mark_canceled(order: OrderState) -> None:
+    """Nothing will be paid for this order any more: only a pending order becomes canceled."""
+    if order.status == "pending":
+        order.status = "canceled"
+
+
+def mark_refunded(order: OrderState, refund_id: str | None) -> None:
+    """The money went back in full; nothing moves a refunded order anywhere else."""
+    if order.status != "refunded":
+        order.status = "refunded"
+    if refund_id and not order.refund_id:
+        order.refund_id = refund_id
+
+
+def note_attempt(order: OrderState, intent_id: str | None, reason: str | None) -> None:
+    """Record a payment attempt that settled nothing yet (its intent, or why it stalled)."""
+    if intent_id and not order.payment_intent_id:
+        order.payment_intent_id = intent_id
+    if order.status == "pending":
+        order.failure_reason = reason[:500] if reason else None
+
+
+def idempotency_key(reference: str, action: str) -> str:
+    """The Stripe Idempotency-Key of one action (`create-pi`, `checkout`, `refund`) of an order."""
+    return f"demo-{reference}-{action}"
 
 
 #: Largest id a database integer column holds; larger ids in URLs simply match nothing.

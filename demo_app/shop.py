@@ -52,10 +52,9 @@ def order_detail(order_id: int) -> str:
 @login_required
 def refund(order_id: int) -> Response:
     """The refund button on a paid order (a CSRF-protected form)."""
-    order = _owned_order(order_id)
-    refund_order(order)
+    refund_order(_owned_order(order_id))
     flash("Your refund is on its way.", "success")
-    return redirect(url_for("shop.order_detail", order_id=order.id))
+    return redirect(url_for("shop.order_detail", order_id=order_id))
 
 
 @bp.get("/account")

@@ -4,25 +4,35 @@ The signature is checked by stripe-python against the raw body. Each handled eve
 stored in the same transaction as the order change it causes, so a redelivery (Stripe
 delivers at least once, in any order) changes nothing. Status changes only move forward:
 an old `payment_failed` arriving after `succeeded` cannot un-pay an order.
+
+An event belongs to an order only through what is unique to it: the PaymentIntent or
+Checkout Session id the shop recorded, or the order's id *and* its random `order_ref` in
+the metadata. Order ids alone restart after `init-db --drop` and repeat in every shop on
+one Stripe account, so another shop's events never touch this shop's orders.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import time
 from collections.abc import Callable
 from typing import Any
 
 import stripe
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from demo_app.db import db
-from demo_app.errors import ShopError, is_database_busy
-from demo_app.models import Order, StripeEvent
+from demo_app.db import db, write
+from demo_app.errors import ShopError
+from demo_app.models import (
+    Order,
+    StripeEvent,
+    mark_canceled,
+    mark_failed,
+    mark_paid,
+    mark_refunded,
+)
+from demo_app.validation import parse_json
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -33,7 +43,8 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    # Stripe's ids and references fit the shop's columns; anything longer is not one.
+    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
 
 
 def _id_of(value: Any) -> str | None:
@@ -42,8 +53,10 @@ def _id_of(value: Any) -> str | None:
 
 
 def _order_id(obj: dict[str, Any]) -> int | None:
-    raw = _str(_dict(obj.get("metadata")).get("order_id")) or _str(obj.get("client_reference_id"))
-    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 18 else None
+    raw = _str(_dict(obj.get("metadata")).get("order_id"))
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) >= 18:
+        return None
+    return int(raw)
 
 
 def _find_order(obj: dict[str, Any], *, intent_id: str | None = None) -> Order | None:
@@ -54,39 +67,28 @@ def _find_order(obj: dict[str, Any], *, intent_id: str | None = None) -> Order |
     if obj.get("object") == "checkout.session" and session_id:
         clauses.append(Order.checkout_session_id == session_id)
     order_id = _order_id(obj)
-    if order_id is not None:
-        clauses.append(Order.id == order_id)
+    reference = _str(_dict(obj.get("metadata")).get("order_ref"))
+    if order_id is not None and reference is not None:
+        clauses.append(and_(Order.id == order_id, Order.reference == reference))
     if not clauses:
         return None
     return db.session.scalar(select(Order).where(or_(*clauses)).limit(1))
-
-
-def _mark_paid(order: Order, intent_id: str | None) -> None:
-    # Money was taken: that is the truth even for an order the customer had abandoned.
-    if order.status in ("pending", "failed", "canceled"):
-        order.status = "paid"
-        order.failure_reason = None
-    if intent_id and not order.payment_intent_id:
-        order.payment_intent_id = intent_id
 
 
 def _intent_succeeded(obj: dict[str, Any]) -> Order | None:
     intent_id = _str(obj.get("id"))
     order = _find_order(obj, intent_id=intent_id)
     if order is not None:
-        _mark_paid(order, intent_id)
+        mark_paid(order, intent_id)
     return order
 
 
 def _intent_failed(obj: dict[str, Any]) -> Order | None:
     intent_id = _str(obj.get("id"))
     order = _find_order(obj, intent_id=intent_id)
-    if order is not None and order.status == "pending":
+    if order is not None:
         message = _str(_dict(obj.get("last_payment_error")).get("message"))
-        order.status = "failed"
-        order.failure_reason = (message or "The payment failed.")[:500]
-        if not order.payment_intent_id and intent_id:
-            order.payment_intent_id = intent_id
+        mark_failed(order, message or "The payment failed.", intent_id)
     return order
 
 
@@ -99,7 +101,7 @@ def _checkout_completed(obj: dict[str, Any]) -> Order | None:
         order.checkout_session_id = session_id
     intent_id = _id_of(obj.get("payment_intent"))
     if obj.get("payment_status") == "paid":
-        _mark_paid(order, intent_id)
+        mark_paid(order, intent_id)
     elif intent_id and not order.payment_intent_id:
         order.payment_intent_id = intent_id  # an async method: payment_intent.* settles it
     return order
@@ -107,8 +109,8 @@ def _checkout_completed(obj: dict[str, Any]) -> Order | None:
 
 def _checkout_expired(obj: dict[str, Any]) -> Order | None:
     order = _find_order(obj)
-    if order is not None and order.status == "pending":
-        order.status = "canceled"
+    if order is not None:
+        mark_canceled(order)
     return order
 
 
@@ -116,11 +118,10 @@ def _charge_refunded(obj: dict[str, Any]) -> Order | None:
     order = _find_order(obj, intent_id=_id_of(obj.get("payment_intent")))
     # Only a full refund makes the order refunded; a partial one leaves it paid. Events
     # arrive in any order, so a refund seen before the success still ends refunded.
-    if order is not None and obj.get("refunded") is True and order.status != "refunded":
-        order.status = "refunded"
+    if order is not None and obj.get("refunded") is True:
         refunds = _dict(obj.get("refunds")).get("data")
-        if isinstance(refunds, list) and refunds and not order.refund_id:
-            order.refund_id = _id_of(refunds[0])
+        first = refunds[0] if isinstance(refunds, list) and refunds else None
+        mark_refunded(order, _id_of(first))
     return order
 
 
@@ -150,12 +151,16 @@ def stripe_webhook() -> tuple[Response, int]:
         raise ShopError(
             400, "invalid_signature", "The signature does not match or is too old."
         ) from None
-    except (ValueError, TypeError, AttributeError, KeyError):
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
         # Not JSON, or JSON that is not an event object (stripe-python cannot build one).
         raise ShopError(400, "invalid_payload", "The event is not a valid JSON event.") from None
 
-    # The signature covered exactly these bytes, so plain dicts from them are trustworthy.
-    data = json.loads(payload)
+    # The signature covered exactly these bytes, so plain dicts from them are trustworthy;
+    # they are still read as strictly as any request (depth, valid Unicode).
+    try:
+        data = parse_json(payload)
+    except ShopError as exc:
+        raise ShopError(400, "invalid_payload", exc.message) from None
     if not isinstance(data, dict):
         raise ShopError(400, "invalid_payload", "The event is not a JSON object.")
     event_id = _str(data.get("id"))
@@ -165,23 +170,13 @@ def stripe_webhook() -> tuple[Response, int]:
         raise ShopError(400, "invalid_payload", "The event has no id, type or object.")
     del event
 
-    # SQLite refuses at once (no busy wait) a transaction that read and then tries to write
-    # while another delivery of the same moment holds the write lock. Applying an event is
-    # all-or-nothing, so roll back and try again; past a few tries the error handler answers
-    # 503 and Stripe redelivers.
-    for attempt in range(1, WEBHOOK_DB_ATTEMPTS + 1):
-        try:
-            return _apply_event(event_id, event_type, obj)
-        except OperationalError as exc:
-            db.session.rollback()
-            if not is_database_busy(exc) or attempt == WEBHOOK_DB_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0.005, 0.02) * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-#: How often one delivery tries to apply its event when the database is busy.
-WEBHOOK_DB_ATTEMPTS = 8
+    # Applying an event is all-or-nothing and `write` retries it while the database is
+    # busy; past that the error handler answers 503 and Stripe delivers it again.
+    try:
+        return write(lambda: _apply_event(event_id, event_type, obj))
+    except IntegrityError:
+        # The same event arrived twice at once and the other delivery won: nothing to do.
+        return jsonify({"received": True, "duplicate": True}), 200
 
 
 def _apply_event(event_id: str, event_type: str, obj: dict[str, Any]) -> tuple[Response, int]:
@@ -194,12 +189,7 @@ def _apply_event(event_id: str, event_type: str, obj: dict[str, Any]) -> tuple[R
     db.session.add(
         StripeEvent(id=event_id, type=event_type[:100], order_id=order.id if order else None)
     )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same event arrived twice at once and the other delivery won: nothing to do.
-        db.session.rollback()
-        return jsonify({"received": True, "duplicate": True}), 200
+    db.session.flush()
     return jsonify(
         {
             "received": True,

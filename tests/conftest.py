@@ -147,9 +147,14 @@ class AuthActions:
     def login(self, **user: Any) -> int:
         """Log `client` in as the user (created if needed); return the user's id."""
         user_id = self.create_user(**user)
+        with self._app.app_context():
+            stored = db.session.get(User, user_id)
+            assert stored is not None
+            token = stored.session_token
         with self._client.session_transaction() as session:
             session.clear()
             session["user_id"] = user_id
+            session["session_token"] = token
         return user_id
 
     def logout(self) -> Any:

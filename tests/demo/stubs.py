@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -211,12 +212,20 @@ class StripeStub:
         self.refund_status = refund_status
         self.calls: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
         self.intents: dict[str, dict[str, Any]] = {}  # by Idempotency-Key, as Stripe replays
+        self.sessions: dict[str, dict[str, Any]] = {}
         for path, handler in (
             ("/v1/payment_intents", self._payment_intent),
             ("/v1/checkout/sessions", self._checkout),
             ("/v1/refunds", self._refund),
         ):
             rsps.add_callback(responses.POST, STRIPE_API + path, callback=handler)
+        session_url = re.compile(re.escape(STRIPE_API) + r"/v1/checkout/sessions/(cs_[^/]+)")
+        rsps.add_callback(
+            responses.POST, re.compile(session_url.pattern + "/expire$"), callback=self._expire
+        )
+        rsps.add_callback(
+            responses.GET, re.compile(session_url.pattern + "$"), callback=self._session
+        )
 
     def _record(self, request: requests.PreparedRequest) -> dict[str, str]:
         data = form(request.body)
@@ -281,7 +290,10 @@ class StripeStub:
             "amount": int(data["amount"]),
             "currency": data["currency"],
             "client_secret": f"pi_test_{n}_secret_abc",
-            "metadata": {"order_id": data.get("metadata[order_id]")},
+            "metadata": {
+                "order_id": data.get("metadata[order_id]"),
+                "order_ref": data.get("metadata[order_ref]"),
+            },
             "status": "requires_payment_method",
             "livemode": False,
         }
@@ -320,10 +332,43 @@ class StripeStub:
             "payment_status": "unpaid",
             "mode": "payment",
             "client_reference_id": data.get("client_reference_id"),
-            "metadata": {"order_id": data.get("metadata[order_id]")},
+            "metadata": {
+                "order_id": data.get("metadata[order_id]"),
+                "order_ref": data.get("metadata[order_ref]"),
+            },
             "success_url": data.get("success_url"),
             "cancel_url": data.get("cancel_url"),
         }
+        self.sessions[session["id"]] = session
+        return 200, {"Content-Type": "application/json"}, json.dumps(session)
+
+    def _session_of(self, request: requests.PreparedRequest) -> dict[str, Any] | None:
+        path = urlsplit(request.url or "").path
+        return self.sessions.get(path.split("/")[4])
+
+    def _session(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        self._record(request)
+        session = self._session_of(request)
+        if session is None:
+            return self._error(404, {"type": "invalid_request_error", "code": "resource_missing"})
+        return 200, {"Content-Type": "application/json"}, json.dumps(session)
+
+    def _expire(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        """Expire an open session; Stripe refuses a session that is not open any more."""
+        self._record(request)
+        session = self._session_of(request)
+        if session is None:
+            return self._error(404, {"type": "invalid_request_error", "code": "resource_missing"})
+        if session["status"] != "open":
+            return self._error(
+                400,
+                {
+                    "type": "invalid_request_error",
+                    "message": "Only Checkout Sessions with a status in [open] can be expired."
+                    f" This Checkout Session has a status of {session['status']}.",
+                },
+            )
+        session["status"] = "expired"
         return 200, {"Content-Type": "application/json"}, json.dumps(session)
 
     def _refund(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:

@@ -19,6 +19,12 @@ def orders_in_db(app):
         ]
 
 
+def reference_of(app, order_id):
+    """The order's random reference: the base of its Stripe keys and its `order_ref`."""
+    with app.app_context():
+        return db.session.get(Order, order_id).reference
+
+
 def order_count(app):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Order))
@@ -163,8 +169,10 @@ def test_order_with_card_is_paid(app, client, auth, rsps):
     assert form["amount"] == "1500"
     assert form["confirm"] == "true"
     assert form["payment_method"] == "pm_card_visa"
+    reference = reference_of(app, body["id"])
     assert form["metadata[order_id]"] == str(body["id"])
-    assert headers["Idempotency-Key"] == f"order-{body['id']}-create-pi"
+    assert form["metadata[order_ref]"] == reference
+    assert headers["Idempotency-Key"] == f"demo-{reference}-create-pi"
     assert headers["Authorization"] == "Bearer sk_test_demo_shop"
     assert orders_in_db(app) == [(body["id"], "paid", body["payment_intent"], None, None)]
 
@@ -227,16 +235,17 @@ def test_provider_trouble_keeps_the_order_pending(app, client, auth, rsps, outco
     assert reason.startswith("Last payment attempt failed")
 
 
-def test_rejected_payment_method_is_502_and_the_order_can_be_retried(app, client, auth, rsps):
+def test_an_unknown_payment_method_is_422_and_stores_nothing(app, client, auth, rsps):
     stripe = StripeStub(rsps, outcome="invalid_payment_method")
     auth.login()
     headers = {"Idempotency-Key": "pm-typo"}
     response = client.post(
         "/api/orders", json={"product": "hoodie", "payment_method": "pm_nope"}, headers=headers
     )
-    assert response.status_code == 502
-    assert response.get_json()["error"]["code"] == "payment_request_rejected"
-    assert orders_in_db(app)[0][1:3] == ("pending", None)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and "payment_method" in error["fields"]
+    assert orders_in_db(app) == []  # Stripe made nothing, so neither does the shop
     stripe.outcome = "succeeded"
     fixed = client.post(
         "/api/orders", json={"product": "hoodie", "payment_method": "pm_card_visa"}, headers=headers
@@ -289,7 +298,8 @@ def test_retry_with_same_idempotency_key_reuses_order_and_stripe_key(app, client
     assert third.get_json()["id"] == order_id
 
     keys = [h["Idempotency-Key"] for _form, h in stripe.posts("/v1/payment_intents")]
-    assert keys == [f"order-{order_id}-create-pi"] * 2  # the third call never reached Stripe
+    # The same attempt, the same stored key; the third call never reached Stripe.
+    assert keys == [f"demo-{reference_of(app, order_id)}-create-pi"] * 2
     assert order_count(app) == 1
 
 
@@ -395,7 +405,7 @@ def test_refund_a_paid_order(app, client, auth, rsps):
     assert body["refund"].startswith("re_test_")
     [(form, headers)] = stripe.posts("/v1/refunds")
     assert form["payment_intent"] == order["payment_intent"]
-    assert headers["Idempotency-Key"] == f"order-{order['id']}-refund"
+    assert headers["Idempotency-Key"] == f"demo-{reference_of(app, order['id'])}-refund"
     assert orders_in_db(app)[0][1] == "refunded"
 
 

@@ -39,6 +39,18 @@ pytestmark = pytest.mark.mockkit_cassette(
 )
 
 
+@pytest.fixture(autouse=True)
+def _fixed_references(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Orders get a fixed reference here, so the requests match what the cassette recorded.
+
+    The shop's references are random on purpose (they name the order in Stripe's metadata
+    and Idempotency-Keys); a replayed cassette is one fixed run, so it pins them.
+    """
+    import demo_app.billing
+
+    monkeypatch.setattr(demo_app.billing, "new_token", lambda: f"cassette-{request.node.name}")
+
+
 @pytest.fixture
 def shop(app_factory: Callable[..., Flask], mockkit_sandbox: Any) -> Flask:
     """The demo shop pointed at Stripe (replay) or at the sandbox being recorded."""

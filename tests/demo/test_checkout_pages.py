@@ -133,14 +133,18 @@ def test_buy_redirects_to_stripe_checkout(app, client, auth, rsps):
     assert form["mode"] == "payment"
     assert form["line_items[0][price_data][unit_amount]"] == "1500"
     assert form["line_items[0][quantity]"] == "1"
+    with app.app_context():
+        reference = db.session.get(Order, order_id).reference
     assert form["client_reference_id"] == str(order_id)
     assert form["metadata[order_id]"] == str(order_id)
+    assert form["metadata[order_ref]"] == reference
+    assert form["payment_intent_data[metadata][order_ref]"] == reference
     assert form["customer_email"] == "ada@example.com"
     assert (
         form["success_url"] == "http://localhost/checkout/success?session_id={CHECKOUT_SESSION_ID}"
     )
     assert form["cancel_url"] == f"http://localhost/checkout/cancel?order_id={order_id}"
-    assert headers["Idempotency-Key"] == f"order-{order_id}-checkout"
+    assert headers["Idempotency-Key"] == f"demo-{reference}-checkout"
 
 
 def test_buy_when_logged_out_goes_to_login(app, client, rsps):
@@ -251,15 +255,50 @@ def test_success_page_for_someone_elses_session_is_404(app, client, auth, rsps):
     assert client.get("/checkout/success").status_code == 404
 
 
-def test_cancel_page_cancels_a_pending_order(app, client, auth, rsps):
-    StripeStub(rsps)
+def test_the_cancel_page_changes_nothing_and_offers_a_form(app, client, auth, rsps):
+    """Stripe's cancel link (or any other site) opening the page cancels nothing."""
+    stripe = StripeStub(rsps)
     auth.login()
     client.post("/checkout/hoodie")
     with app.app_context():
         order_id = db.session.scalar(select(Order.id))
     page = client.get(f"/checkout/cancel?order_id={order_id}").get_data(as_text=True)
     assert "You have not been charged." in page
+    assert f'action="/orders/{order_id}/cancel"' in page and 'id="cancel-order"' in page
+    assert all_orders(app)[0][0] == "pending"
+    assert [path for _m, path, _f, _h in stripe.calls] == ["/v1/checkout/sessions"]
+
+
+def test_the_cancel_form_expires_the_checkout_then_cancels_the_order(app, client, auth, rsps):
+    stripe = StripeStub(rsps)
+    auth.login()
+    client.post("/checkout/hoodie")
+    with app.app_context():
+        order_id, session_id = db.session.execute(select(Order.id, Order.checkout_session_id)).one()
+    response = client.post(f"/orders/{order_id}/cancel", follow_redirects=True)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert 'data-testid="order-status">canceled<' in text
+    assert "You have not been charged." in text
+    assert stripe.sessions[session_id]["status"] == "expired"  # Stripe's page can't be paid
     assert all_orders(app)[0][0] == "canceled"
+    # Once canceled, there is nothing left to cancel.
+    again = client.post(f"/orders/{order_id}/cancel")
+    assert again.status_code == 409
+    assert 'data-code="order_not_cancelable"' in again.get_data(as_text=True)
+
+
+def test_a_checkout_paid_meanwhile_is_not_canceled(app, client, auth, rsps):
+    stripe = StripeStub(rsps)
+    auth.login()
+    client.post("/checkout/hoodie")
+    with app.app_context():
+        order_id, session_id = db.session.execute(select(Order.id, Order.checkout_session_id)).one()
+    stripe.sessions[session_id]["status"] = "complete"  # paid, webhook not delivered yet
+    response = client.post(f"/orders/{order_id}/cancel", follow_redirects=True)
+    assert response.status_code == 200
+    assert "already completed" in response.get_data(as_text=True)
+    assert all_orders(app)[0][0] == "pending"  # the webhook will say paid
 
 
 def test_cancel_page_for_someone_elses_order_is_404_and_changes_nothing(app, client, auth, rsps):
@@ -271,4 +310,5 @@ def test_cancel_page_for_someone_elses_order_is_404_and_changes_nothing(app, cli
     auth.login(provider_user_id="other")
     assert client.get(f"/checkout/cancel?order_id={order_id}").status_code == 404
     assert client.get("/checkout/cancel?order_id=abc").status_code == 404
+    assert client.post(f"/orders/{order_id}/cancel").status_code == 404
     assert all_orders(app)[0][0] == "pending"

@@ -148,8 +148,9 @@ PAYMENT = (
         "pending"),
     Row("idempotency_error", stripe_errors.idempotency_error, 502, "payment_request_rejected",
         _REJECTED, "pending"),
+    # The client's payment method does not exist: refused as a whole, no order kept.
     Row("resource_missing", lambda: stripe_errors.resource_missing("payment_method", "pm_x",
-        param="payment_method"), 502, "payment_request_rejected", _REJECTED, "pending"),
+        param="payment_method"), 422, "validation_error", "not valid", ""),
     Row("invalid_api_key", stripe_errors.invalid_api_key, 502, "payment_provider_error",
         "misconfigured on our side", "pending"),
     Row("permission_denied", stripe_errors.permission_denied, 502, "payment_provider_error",
@@ -173,6 +174,10 @@ def test_payment_failures(
     attempts = list(stripe_fake.calls("POST", INTENTS))
     assert len(attempts) == row.attempts
     assert len({r.headers["Idempotency-Key"] for r in attempts}) == 1  # one payment, retried
+    if not row.after:
+        assert error_of(response)["code"] == row.code
+        assert orders(shop) == [] and not stripe_fake.objects("payment_intent")
+        return
     [order] = orders(shop)  # exactly one order, whatever happened
     assert order.status == row.after
     intents = stripe_fake.objects("payment_intent")
@@ -260,12 +265,24 @@ def test_refund_failures(
 SECRET = TEST_CONFIG["STRIPE_WEBHOOK_SECRET"]
 
 
-def _event(order_id: int, type: str = "payment_intent.succeeded") -> str:
+#: An order as its Stripe objects name it: (id, the order's random reference).
+OrderRef = tuple[int, str]
+
+
+def _ref(shop: Flask, order_id: int) -> OrderRef:
+    with shop.app_context():
+        order = db.session.get(Order, order_id)
+        assert order is not None
+        return order_id, order.reference
+
+
+def _event(order: OrderRef, type: str = "payment_intent.succeeded") -> str:
+    order_id, reference = order
     intent = {
         "id": "pi_webhook_1",
         "object": "payment_intent",
         "status": "succeeded" if type.endswith("succeeded") else "requires_payment_method",
-        "metadata": {"order_id": str(order_id)},
+        "metadata": {"order_id": str(order_id), "order_ref": reference},
         "last_payment_error": None
         if type.endswith("succeeded")
         else {"message": "Your card was declined.", "code": "card_declined"},
@@ -287,34 +304,34 @@ def _sign(payload: str, secret: str = SECRET) -> str:
     return str(stripe.WebhookSignature.generate_signature_header(payload, secret))
 
 
-def _valid(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _valid(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     return _post(c, _event(order_id), _sign(_event(order_id)))
 
 
-def _wrong_secret(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _wrong_secret(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     return _post(c, _event(order_id), _sign(_event(order_id), "whsec_other"))
 
 
-def _stale(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _stale(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     header = _sign(_event(order_id))
     clock.advance(seconds=301)  # delivered past stripe-python's 300 s tolerance
     return _post(c, _event(order_id), header)
 
 
-def _reserialized(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _reserialized(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     # A framework that re-serialises the JSON before verifying breaks the signature.
     return _post(c, _event(order_id).replace(" ", ""), _sign(_event(order_id)))
 
 
-def _unsigned(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _unsigned(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     return c.post("/webhooks/stripe", data=_event(order_id))
 
 
-def _not_json(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _not_json(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     return _post(c, "{not json", _sign("{not json"))
 
 
-def _failed(c: FlaskClient, order_id: int, clock: Clock) -> Any:
+def _failed(c: FlaskClient, order_id: OrderRef, clock: Clock) -> Any:
     event = _event(order_id, "payment_intent.payment_failed")
     return _post(c, event, _sign(event))
 
@@ -332,7 +349,7 @@ WEBHOOK = (
 
 @pytest.mark.parametrize(("send", "status", "code", "after"), WEBHOOK)
 def test_webhook_failures(
-    send: Callable[[FlaskClient, int, Clock], Any],
+    send: Callable[[FlaskClient, OrderRef, Clock], Any],
     status: int,
     code: str,
     after: str,
@@ -344,9 +361,10 @@ def test_webhook_failures(
         user = db.session.scalar(select(User))
         assert user is not None
         product = db.session.scalar(select(Product).filter_by(slug=PRODUCT))
-        order_id = new_order(user, product).id  # pending, as after a Checkout redirect
+        # pending, as after a Checkout redirect
+        order_id = new_order(user.id, product.id)
 
-    response = send(shop.test_client(), order_id, mockkit_clock)
+    response = send(shop.test_client(), _ref(shop, order_id), mockkit_clock)
 
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if code:
@@ -359,10 +377,10 @@ def test_webhook_duplicates_and_late_failures_do_not_undo_a_payment(
     shop: Flask, customer: FlaskClient, stripe_fake: StripeFake
 ) -> None:
     paid = buy(customer).get_json()
-    succeeded = _event(paid["id"])
+    succeeded = _event(_ref(shop, paid["id"]))
     first = _post(shop.test_client(), succeeded, _sign(succeeded))
     again = _post(shop.test_client(), succeeded, _sign(succeeded))
-    failed = _event(paid["id"], "payment_intent.payment_failed")
+    failed = _event(_ref(shop, paid["id"]), "payment_intent.payment_failed")
     late = _post(shop.test_client(), failed, _sign(failed))
     assert [r.status_code for r in (first, again, late)] == [200, 200, 200]
     assert again.get_json()["duplicate"] is True

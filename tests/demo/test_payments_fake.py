@@ -74,6 +74,13 @@ def only_order(app: Flask) -> dict[str, Any]:
         return orders[0].to_json()
 
 
+def reference_of(app: Flask, order_id: int) -> str:
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order is not None
+        return order.reference
+
+
 def events_stored(app: Flask) -> int:
     with app.app_context():
         return int(db.session.scalar(select(func.count()).select_from(StripeEvent)) or 0)
@@ -86,14 +93,15 @@ def test_api_order_with_a_good_card_is_paid_and_webhooks_agree(
     assert r.status_code == 201
     order = r.get_json()
     assert order["status"] == "paid"
+    reference = reference_of(shop, order["id"])
     pi = stripe_fake.payment_intents[order["payment_intent"]]
     assert (pi["status"], pi["amount"], pi["metadata"]) == (
         "succeeded",
         1500,
-        {"order_id": str(order["id"])},
+        {"order_id": str(order["id"]), "order_ref": reference},
     )
     create = next(r for r in stripe_fake.request_log if r.path == "/v1/payment_intents")
-    assert create.idempotency_key == f"order-{order['id']}-create-pi"
+    assert create.idempotency_key == f"demo-{reference}-create-pi"
 
     deliveries = stripe_fake.deliver(buyer, path=HOOK)
     assert [d.status for d in deliveries] == [200] * len(stripe_fake.events)
@@ -193,11 +201,26 @@ def test_abandoned_checkout_is_canceled_and_expiry_changes_nothing_more(
     order = only_order(shop)
     cancel_url = stripe_fake.checkout_sessions[order["checkout_session"]]["cancel_url"]
     assert buyer.get(cancel_url).status_code == 200
+    assert only_order(shop)["status"] == "pending"  # opening a page changes nothing
+    assert buyer.post(f"/orders/{order['id']}/cancel").status_code == 302
     assert only_order(shop)["status"] == "canceled"
-    # Stripe expires the abandoned session later; the late event must not revive the order.
-    stripe.checkout.Session.expire(order["checkout_session"], api_key="sk_test_demo_shop")
+    # The shop expired the session at Stripe, so the page can no longer be paid; the
+    # expiry event changes nothing more.
+    assert stripe_fake.checkout_sessions[order["checkout_session"]]["status"] == "expired"
+    with pytest.raises(CheckoutError):
+        stripe_fake.complete_checkout(order["checkout_session"])
     assert stripe_fake.events[-1]["type"] == "checkout.session.expired"
     stripe_fake.deliver(buyer, path=HOOK)
+    assert only_order(shop)["status"] == "canceled"
+
+
+def test_a_session_stripe_expired_first_still_cancels(
+    shop: Flask, buyer: FlaskClient, stripe_fake: StripeFake
+) -> None:
+    buyer.post("/checkout/sticker-pack")
+    order = only_order(shop)
+    stripe.checkout.Session.expire(order["checkout_session"], api_key="sk_test_demo_shop")
+    assert buyer.post(f"/orders/{order['id']}/cancel").status_code == 302
     assert only_order(shop)["status"] == "canceled"
 
 

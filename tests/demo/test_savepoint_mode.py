@@ -34,9 +34,10 @@ def test_the_apps_own_commits_are_rolled_back(savepoint_base_app):
             user = User(provider="github", provider_user_id="sp-1", email="sp@example.com")
             db.session.add(user)
             db.session.commit()
-            user_id = user.id
+            user_id, token = user.id, user.session_token
         with client.session_transaction() as session:
             session["user_id"] = user_id
+            session["session_token"] = token
         assert client.get("/api/me").get_json()["email"] == "sp@example.com"
         response = client.post("/checkout/no-such-product")
         assert response.status_code == 404

@@ -35,10 +35,17 @@ def order_factory(app):
                 checkout_session_id=checkout_session_id,
             )
             db.session.add(order)
+            db.session.flush()
+            order.reference = reference(order.id)
             db.session.commit()
             return order.id
 
     return make
+
+
+def reference(order_id):
+    """The reference `order_factory` gives an order (the shop's own are random)."""
+    return f"test-ref-{order_id}"
 
 
 def order_state(app, order_id):
@@ -58,7 +65,7 @@ def intent(order_id, intent_id="pi_hook_1", **extra):
         "object": "payment_intent",
         "amount": 1500,
         "currency": "usd",
-        "metadata": {"order_id": str(order_id)},
+        "metadata": {"order_id": str(order_id), "order_ref": reference(order_id)},
         **extra,
     }
 
@@ -81,6 +88,34 @@ def test_succeeded_finds_the_order_by_metadata_after_a_timeout(app, client, orde
     order_id = order_factory()
     signed_webhook(client, make_event("payment_intent.succeeded", intent(order_id, "pi_late")))
     assert order_state(app, order_id)[:2] == ("paid", "pi_late")
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"order_id": "{id}"},  # an order id alone: ids restart, and repeat in every shop
+        {"order_id": "{id}", "order_ref": "another-shops-reference"},
+        {"order_id": "{id}", "order_ref": ""},
+        {"order_ref": "test-ref-{id}"},  # the reference without its order id
+    ],
+)
+@pytest.mark.parametrize("event_type", ["payment_intent.succeeded", "checkout.session.expired"])
+def test_an_event_for_someone_elses_order_with_the_same_id_changes_nothing(
+    app, client, order_factory, metadata, event_type
+):
+    """Another shop on the same Stripe account (or this one before `init-db --drop`) has an
+    order with the same id: its events reach this endpoint too and must not touch ours."""
+    order_id = order_factory()
+    obj = {
+        "id": "pi_other_shop" if event_type.startswith("payment") else "cs_other_shop",
+        "object": "payment_intent" if event_type.startswith("payment") else "checkout.session",
+        "metadata": {k: v.format(id=order_id) for k, v in metadata.items()},
+        "client_reference_id": str(order_id),
+    }
+    response = signed_webhook(client, make_event(event_type, obj))
+    assert response.status_code == 200
+    assert response.get_json()["order"] is None
+    assert order_state(app, order_id)[:2] == ("pending", None)
 
 
 def test_payment_failed_marks_a_pending_order_failed_with_the_reason(app, client, order_factory):

@@ -174,8 +174,13 @@ def test_cancel_on_the_hosted_page_returns_to_the_shop(page: Page, demo: Any) ->
     assert page.url.startswith(demo.url + "/checkout/cancel?order_id=")
     expect(page.locator("#checkout-cancel")).to_be_visible()
     expect(page.locator("main")).to_contain_text("You have not been charged.")
+    # Coming back changes nothing by itself; the customer cancels with the form.
+    expect(page.get_by_test_id("order-status")).to_have_text("pending")
+    page.get_by_test_id("cancel-order").click()
     expect(page.get_by_test_id("order-status")).to_have_text("canceled")
-    page.get_by_role("link", name="Back to the shop").click()
+    expect(page.locator("#flash")).to_contain_text("You have not been charged.")
+    expect(page.get_by_test_id("cancel-order")).to_have_count(0)
+    page.locator("#home-link").click()
     expect(page.get_by_test_id("buy-hoodie")).to_be_visible()
 
 

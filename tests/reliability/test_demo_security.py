@@ -35,6 +35,7 @@ from demo_app.models import Order, StripeEvent, User
 from mockkit.oauth import GitHubFake, GoogleFake, login
 from mockkit.stripe import StripeFake
 from tests.conftest import TEST_CONFIG, AuthActions
+from tests.demo.invariants import check_money
 from tests.reliability.conftest import FUZZ, Tally
 
 WEBHOOK_SECRET = TEST_CONFIG["STRIPE_WEBHOOK_SECRET"]
@@ -718,3 +719,212 @@ def test_a_very_long_next_never_breaks_the_login(
         assert client.get("/api/me").status_code == 200
 
     check()
+
+
+# ---- money exact: random purchases, payments, refunds and cancellations ---------------------
+
+
+STEPS = (
+    "api_visa",
+    "api_decline",
+    "api_nocard",
+    "checkout",
+    "pay",
+    "decline",
+    "cancel",
+    "cancel_page",
+    "refund",
+    "expire",
+    "deliver",
+)
+
+
+def test_random_shopping_keeps_the_money_exact_and_applies_each_event_once(
+    app_factory: Callable[..., Flask], tally: Tally
+) -> None:
+    """Random sequences of what customers and Stripe do, webhooks delivered late, shuffled
+    and twice: every answer is the shop's own (never a 5xx), each event is applied once, and
+    in the end every order says what Stripe did with its money."""
+    import random
+
+    import stripe as stripe_sdk
+
+    from mockkit.stripe import CheckoutError
+
+    @settings(FUZZ, max_examples=40)
+    @given(steps=st.lists(st.sampled_from(STEPS), min_size=1, max_size=14), seed=st.integers())
+    def check(steps: list[str], seed: int) -> None:
+        tally.add("demo: random shopping sequences")
+        rng = random.Random(seed)
+        fake = StripeFake(webhook_secret=WEBHOOK_SECRET)
+        with fake:
+            app = app_factory()
+            client = app.test_client()
+            AuthActions(app, client).login()
+            delivered = 0
+
+            def order_ids() -> list[int]:
+                with app.app_context():
+                    return list(db.session.scalars(select(Order.id)))
+
+            def open_sessions() -> list[str]:
+                return [s for s, v in fake.checkout_sessions.items() if v["status"] == "open"]
+
+            def judge(answer: Any) -> None:
+                text = answer.get_data(as_text=True)
+                assert answer.status_code < 500, (answer.status_code, text[:300])
+                assert "Traceback" not in text
+
+            for step in steps:
+                if step.startswith("api_"):
+                    card = {"api_visa": "pm_card_visa", "api_decline": "pm_card_chargeDeclined"}
+                    body: dict[str, Any] = {"product": rng.choice(["coffee-mug", "hoodie"])}
+                    if step in card:
+                        body["payment_method"] = card[step]
+                    judge(client.post("/api/orders", json=body))
+                elif step == "checkout":
+                    judge(client.post("/checkout/" + rng.choice(["sticker-pack", "hoodie"])))
+                elif step in ("pay", "decline") and open_sessions():
+                    card = "pm_card_visa" if step == "pay" else "pm_card_chargeDeclined"
+                    with contextlib.suppress(CheckoutError):
+                        fake.complete_checkout(rng.choice(open_sessions()), card)
+                elif step == "expire" and open_sessions():
+                    stripe_sdk.checkout.Session.expire(
+                        rng.choice(open_sessions()), api_key=TEST_CONFIG["STRIPE_API_KEY"]
+                    )
+                elif step in ("cancel", "cancel_page", "refund") and order_ids():
+                    target = rng.choice(order_ids())
+                    if step == "cancel":
+                        judge(client.post(f"/orders/{target}/cancel"))
+                    elif step == "cancel_page":
+                        before = _orders(app)
+                        judge(client.get(f"/checkout/cancel?order_id={target}"))
+                        assert _orders(app) == before  # opening a page changes nothing
+                    else:
+                        judge(client.post(f"/api/orders/{target}/refund", json={}))
+                elif step == "deliver":
+                    fresh = fake.events[delivered:]
+                    delivered = len(fake.events)
+                    for d in fake.deliver(client, fresh, path="/webhooks/stripe", shuffle=seed):
+                        assert d.status == 200, d.body
+            # Stripe delivers everything eventually, at least once, in any order.
+            fake.deliver(client, fake.events[delivered:], path="/webhooks/stripe", shuffle=seed)
+            again = fake.deliver(client, path="/webhooks/stripe", duplicate=True, reverse=True)
+            assert all(json.loads(d.body)["duplicate"] is True for d in again)
+            with app.app_context():
+                stored = db.session.scalars(select(StripeEvent.id)).all()
+            assert sorted(stored) == sorted({e["id"] for e in fake.events})
+            check_money(app, fake)
+
+    check()
+
+
+# ---- a cross-site link never changes anything -----------------------------------------------
+
+
+def test_no_get_changes_state(shop: Shop, client: FlaskClient, auth: AuthActions) -> None:
+    """Every GET route, with the victim's own ids (what a link on another site can make the
+    victim's browser open): the orders, the login and Stripe stay as they were."""
+    auth.login()
+    paid = api_order(client)
+    checkout_id, _session = checkout_order(client, shop)
+    pending = client.post("/api/orders", json={"product": "hoodie"}).get_json()
+    ids = [paid["id"], checkout_id, pending["id"]]
+    before, calls = _orders(shop.app), shop.stripe_calls()
+    for rule in shop.app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        for order_id in ids:
+            sample = {"order_id": order_id, "slug": "coffee-mug", "provider": "github"}
+            path = rule.build({k: sample[k] for k in rule.arguments})[1]
+            answer = client.get(path, query_string={"order_id": order_id, "session_id": "x"})
+            assert answer.status_code < 500, (path, answer.status_code)
+    assert _orders(shop.app) == before
+    assert shop.stripe_calls() == calls
+    assert client.get("/api/me").status_code == 200
+
+
+# ---- a stolen cookie after logout -------------------------------------------------------------
+
+
+def test_a_cookie_kept_after_logout_opens_nothing(
+    github_shop: tuple[Flask, GitHubFake], tally: Tally
+) -> None:
+    """Log in through the real flow, keep a copy of the cookie, log out: the copy gets the
+    logged-out answer on every route, and changes nothing."""
+    app, fake = github_shop
+    client = app.test_client()
+    assert login(client, "/login/github", fake).status_code == 302
+    stolen = client.get_cookie("session")
+    assert stolen is not None
+    assert client.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen.value)
+    before = _orders(app)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith(("auth.", "webhooks.")):
+            continue
+        sample = {"order_id": 1, "slug": "coffee-mug", "provider": "github"}
+        path = rule.build({k: sample[k] for k in rule.arguments})[1]
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            tally.add("demo: stolen cookie after logout")
+            answer = thief.open(path, method=method, json={} if method == "POST" else None)
+            if path.startswith("/api/") and rule.endpoint != "api.products":
+                assert answer.status_code == 401, (method, path)
+            elif rule.endpoint not in ("shop.home", "api.products"):
+                assert answer.status_code == 302, (method, path, answer.status_code)
+                assert answer.headers["Location"].startswith("/login"), path
+    assert _orders(app) == before
+
+
+# ---- orders while webhooks land -------------------------------------------------------------
+
+
+def test_orders_while_webhooks_land_are_charged_once_each(
+    shop: Shop, client: FlaskClient, auth: AuthActions, tally: Tally
+) -> None:
+    """Eight customers order at once while every event is delivered as it is emitted, to
+    the same served shop: each answer is true (a 201 was charged once, a 503 not at all)."""
+    cookies = []
+    for n in range(8):
+        other = shop.app.test_client()
+        AuthActions(shop.app, other).login(provider_user_id=f"buyer-{n}")
+        cookie = other.get_cookie("session")
+        assert cookie is not None
+        cookies.append(cookie.value)
+    with served_shop(shop) as url:
+        forwarder = shop.stripe.forward_webhooks(url + "/webhooks/stripe")
+        try:
+            barrier = threading.Barrier(8, timeout=30)
+            answers: list[tuple[int, Any]] = []
+
+            def buyer(cookie: str) -> None:
+                barrier.wait()
+                with requests.Session() as s:
+                    for _ in range(4):
+                        r = s.post(
+                            url + "/api/orders",
+                            json={"product": "sticker-pack", "payment_method": "pm_card_visa"},
+                            cookies={"session": cookie},
+                            timeout=30,
+                        )
+                        answers.append((r.status_code, r.json()))
+
+            threads = [threading.Thread(target=buyer, args=(c,), daemon=True) for c in cookies]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            assert forwarder.wait(timeout=30)
+        finally:
+            forwarder.stop()
+    tally.add("demo: orders while webhooks land", len(answers))
+    assert len(answers) == 32
+    assert {status for status, _ in answers} <= {201, 503}, answers
+    created = [body for status, body in answers if status == 201]
+    charged = [pi for pi in shop.stripe.payment_intents.values() if pi["status"] == "succeeded"]
+    assert len(charged) == len(created)
+    for _status, body in answers:
+        if _status == 503:
+            assert body["error"]["code"] == "database_busy"
+    check_money(shop.app, shop.stripe)
