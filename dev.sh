@@ -18,12 +18,14 @@ setup() {
     "$PYTHON" -m venv .venv
   fi
   local stamp=.venv/.mockkit-installed
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ demo_app/requirements.txt -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  local pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check
+             --root-user-action=ignore)
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
+      || [ demo_app/requirements.txt -nt "$stamp" ]; then
+    "${pip[@]}" --upgrade pip
     # mockkit itself (editable, with what developing it needs) and the demo shop's requirements:
     # the demo is an app of this repository, not part of the package.
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-      -e '.[dev]' -r demo_app/requirements.txt
+    "${pip[@]}" -e '.[dev]' -r demo_app/requirements.txt
     touch "$stamp"
   fi
 }
