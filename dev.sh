@@ -18,7 +18,9 @@ setup() {
     "$PYTHON" -m venv .venv
   fi
   local stamp=.venv/.mockkit-installed
-  local pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check
+  # -qq: errors only; otherwise pip relays setuptools' notice on every editable install and
+  # complaints about the machine's own pip configuration.
+  local pip=(.venv/bin/python -m pip install -qq --disable-pip-version-check
              --root-user-action=ignore)
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
       || [ demo_app/requirements.txt -nt "$stamp" ]; then

@@ -1,9 +1,10 @@
 """Every Python example in README.md and docs/ runs, the way a reader would run it.
 
 Each ```python block is saved alone in a fresh directory and run there in a new process: a
-block that defines `test_*` functions as `python -m pytest` (every test must pass, warnings are
-errors), any other block as a script. Only mockkit's own fixtures exist there, as in a
-reader's project; the network is blocked beyond loopback, as in the rest of this suite.
+block that defines `test_*` functions as `python -m pytest` (every test must pass; warnings are
+errors, with this suite's own documented exceptions), any other block as a script. Only
+mockkit's own fixtures exist there, as in a reader's project; the network is blocked beyond
+loopback, as in the rest of this suite.
 
 An HTML comment on the line just above the fence (invisible on the rendered page) says more:
 
@@ -22,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +120,13 @@ def test_example_compiles(example: Example) -> None:
     compile(example.code, example.id, "exec")
 
 
+def _project_filterwarnings() -> list[str]:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    filters: list[str] = pyproject["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    assert filters[0] == "error"
+    return filters
+
+
 def _environment() -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     # A reader runs these on their own machine: no CI flag (which would forbid the recording
@@ -139,7 +148,10 @@ def test_example_runs(example: Example, tmp_path: Path) -> None:
         conftest = tmp_path / "conftest.py"
         existing = conftest.read_text(encoding="utf-8") if conftest.exists() else ""
         conftest.write_text(existing + _OFFLINE_CONFTEST, encoding="utf-8")
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"]
+        # The suite's warning policy: errors, but for the exceptions the docs tell readers of.
+        filters = "".join(f"\n    {f}" for f in _project_filterwarnings())
+        (tmp_path / "pytest.ini").write_text(f"[pytest]\nfilterwarnings ={filters}\n")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         command += ["-p", "no:randomly", "test_example.py"]
     else:
         (tmp_path / "example.py").write_text(example.code + "\n", encoding="utf-8")
