@@ -157,7 +157,7 @@ def test_example_runs(example: Example, tmp_path: Path) -> None:
         (tmp_path / "example.py").write_text(example.code + "\n", encoding="utf-8")
         command = [sys.executable, "-c", _OFFLINE_SCRIPT, "example.py"]
     result = subprocess.run(
-        command, cwd=tmp_path, env=_environment(), capture_output=True, text=True, timeout=120
+        command, cwd=tmp_path, env=_environment(), capture_output=True, text=True, timeout=600
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{example.id} failed:\n{output}"
