@@ -18,9 +18,16 @@ setup() {
     "$PYTHON" -m venv .venv
   fi
   local stamp=.venv/.mockkit-installed
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+  # -qq: errors only; otherwise pip relays setuptools' notice on every editable install and
+  # complaints about the machine's own pip configuration.
+  local pip=(.venv/bin/python -m pip install -qq --disable-pip-version-check
+             --root-user-action=ignore)
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
+      || [ demo_app/requirements.txt -nt "$stamp" ]; then
+    "${pip[@]}" --upgrade pip
+    # mockkit itself (editable, with what developing it needs) and the demo shop's requirements:
+    # the demo is an app of this repository, not part of the package.
+    "${pip[@]}" -e '.[dev]' -r demo_app/requirements.txt
     touch "$stamp"
   fi
 }

@@ -326,8 +326,9 @@ class Patcher:
         `http_client` becomes `stripe.default_http_client`. Other keyword `settings` must name
         existing `stripe` module attributes (`enable_telemetry=False`, `api_version=...`).
         """
-        import stripe
+        from mockkit._extras import import_extra
 
+        stripe = import_extra("stripe", "stripe", "mockkit's stripe-python settings")
         if api_key is not None and not allow_live and "_live_" in api_key:
             raise PatchError(
                 "refusing a live Stripe key in a test; use an sk_test_ key or allow_live=True"

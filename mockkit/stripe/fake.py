@@ -590,7 +590,7 @@ class StripeFake(BaseFake):
             hint = f"; closest supported: {closest}" if closest else ""
         message = (
             f"Unrecognized request URL ({request.method}: {request.path}). mockkit's Stripe "
-            f"fake does not emulate this endpoint{hint}. See the README's table of what is "
+            f"fake does not emulate this endpoint{hint}. See docs/stripe.md for what is "
             "emulated."
         )
         return self._error(StripeError(404, "invalid_request_error", message), rid, request)

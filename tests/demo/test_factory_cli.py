@@ -200,7 +200,7 @@ def test_python_dash_m_demo_app_serves_the_home_page(tmp_path):
                 # it takes close to 2 s (imports, templates, the first query).
                 response = requests.get(f"http://127.0.0.1:{port}/", timeout=(2, 30))
                 break
-            except requests.RequestException:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer
                 assert server.poll() is None, server.stderr.read().decode()
                 assert time.monotonic() < deadline, "the server did not start in 90 s"
                 time.sleep(0.1)

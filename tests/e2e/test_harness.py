@@ -55,7 +55,10 @@ def run_inner(tmp_path: Path, tests: str, **env: str) -> subprocess.CompletedPro
     )
 
 
-def test_a_failing_browser_test_leaves_a_screenshot(tmp_path: Path) -> None:
+def test_a_failing_browser_test_leaves_a_screenshot(tmp_path: Path, chromium_path: str) -> None:
+    # The inner run needs a browser to fail in: `chromium_path` applies the outer rule (skip
+    # with the install command, fail under CI) instead of letting the inner tests skip and
+    # this check read their skip as a missing screenshot.
     result = run_inner(tmp_path, INNER_TESTS)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed, 1 passed" in result.stdout

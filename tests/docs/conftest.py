@@ -1,0 +1,3 @@
+"""The docs' examples: `setups/` holds what an example is run beside, not tests of this suite."""
+
+collect_ignore = ["setups"]
