@@ -9,7 +9,7 @@ def charge(amount: int, currency: str, payment_method: str) -> str:
         currency=currency,
         payment_method=payment_method,
         confirm=True,
-        payment_method_types=["card"],
+        allowed_payment_method_types=["card"],
     )
     return intent.id
 
