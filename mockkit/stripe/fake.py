@@ -196,8 +196,6 @@ class StripeFake(BaseFake):
         """
         return StripeServer(self, host=host, port=port, allow_remote=allow_remote)
 
-    # ---- inspection --------------------------------------------------------------------------
-
     @property
     def api_version(self) -> str:
         """The account's default API version (see the class docstring)."""
@@ -307,8 +305,6 @@ class StripeFake(BaseFake):
             self.state.billing = billing
             self.state.api_version = version
             self._idempotency.clear()
-
-    # ---- test controls -----------------------------------------------------------------------
 
     def complete_checkout(
         self, session_id: str, payment_method: str = "pm_card_visa", *, email: str | None = None
