@@ -206,6 +206,13 @@ class BaseFake:
         """Answer one request from state; subclasses route it."""
         raise NotImplementedError
 
+    def parse(self, request: Request) -> None:
+        """Work on `request` that needs none of the fake's state, done before its lock is taken.
+
+        Decoding and validating a large body takes a while: done here, it does not hold up the
+        fake's other clients. A fake may keep the result in `request.parsed` for `dispatch`.
+        """
+
     def internal_error(self, request: Request, exc: BaseException) -> Response:
         """The answer when `dispatch` raised unexpectedly (a bug in the fake): a plain 500."""
         return Response.json(
@@ -238,6 +245,7 @@ class BaseFake:
                 request.status = response.status
                 return response
         try:
+            self.parse(request)
             with self._lock:
                 response = self.dispatch(request)
         except TransportFault:

@@ -38,6 +38,8 @@ class Request:
     #: The client's timeout when the transport can see it (`requests`' `timeout=`: seconds, or
     #: a (connect, read) pair); faults such as `mockkit.errors.slow()` compare delays with it.
     timeout: float | tuple[float | None, float | None] | None = None
+    #: What the fake's `parse()` made of the request before taking its lock (fake-specific).
+    parsed: Any = None
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

@@ -394,7 +394,13 @@ def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Ite
         try:
             request.body = stream.read(length) if length else b""
             if not length and environ.get("wsgi.input_terminated"):
-                request.body = stream.read(MAX_BODY_BYTES + 1)[:MAX_BODY_BYTES]
+                # A chunked body declares no length: read one byte past the limit to know.
+                request.body = stream.read(MAX_BODY_BYTES + 1)
+                if len(request.body) > MAX_BODY_BYTES:
+                    # As with a Content-Length over the limit: refused whole, never cut to
+                    # the limit and executed.
+                    start_response(status_line(413), [("Content-Type", "text/plain")])
+                    return [b"request body too large\n"]
             complete = len(request.body) == length or not length
         except (OSError, ValueError):  # a broken chunked body: werkzeug raises OSError
             complete = False

@@ -44,7 +44,9 @@ class StripeError(Exception):
     factories and answered as is. `extra` adds fields such as `payment_intent`, `charge`,
     `payment_method` or `advice_code` (None values are left out). `store=False` marks errors
     found before the request started executing (parameter validation): Stripe does not save
-    those for idempotent replay.
+    those for idempotent replay. `keep_state=True` marks an error answered after a change
+    Stripe records (a declined payment: the failed charge and its events stay); any other
+    error undoes what the request changed (see `mockkit.stripe.transaction`).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class StripeError(Exception):
         param: str | None = None,
         decline_code: str | None = None,
         store: bool = True,
+        keep_state: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(message)
@@ -67,6 +70,7 @@ class StripeError(Exception):
         self.param = param
         self.decline_code = decline_code
         self.store = store
+        self.keep_state = keep_state
         self.extra = extra
 
     def error_object(self, req_id: str | None = None) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """The account's event log: every state change becomes an Event, stored and handed to listeners.
 
-Listeners (webhook forwarders) are called synchronously, in emission order, with the event.
+Listeners (webhook forwarders) are called synchronously, in emission order, with the event;
+inside a request (`mockkit.stripe.transaction.atomic`), once the request has committed, so a
+refused request is never heard of.
 Only event types some resource declares (`Resource.events`) can be emitted, so the list of
 types a resource emits cannot drift from what it does.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from mockkit.stripe.clock import Clock
@@ -17,6 +20,7 @@ from mockkit.stripe.ids import new_id
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import declares_event
 from mockkit.stripe.store import Obj, Store
+from mockkit.stripe.transaction import active
 
 __all__ = ["EventLog", "RequestContext"]
 
@@ -69,7 +73,20 @@ class EventLog:
             },
         )
         self.store.add(event)
-        self.events.append(event)
+        tx = active()
+        if tx is not None:
+            tx.undo(partial(_truncate, self.events, len(self.events)))
+            self.events.append(event)
+            tx.on_commit(partial(self._notify, event))
+        else:
+            self.events.append(event)
+            self._notify(event)
+        return event
+
+    def _notify(self, event: Obj) -> None:
         for listener in self.listeners:
             listener(event)
-        return event
+
+
+def _truncate(events: list[Obj], length: int) -> None:
+    del events[length:]

@@ -26,13 +26,14 @@ from mockkit.stripe import auth, hosted, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import check_expand, expand
-from mockkit.stripe.idempotency import Idempotency, Saved
+from mockkit.stripe.idempotency import Attempt, Idempotency, Saved
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
 from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES
+from mockkit.stripe.routing import Endpoint
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 from mockkit.transport import LoopbackServer, no_retry_sleep
@@ -42,6 +43,23 @@ __all__ = ["CheckoutError", "LoggedRequest", "StripeFake", "StripeServer"]
 _active_lock = threading.Lock()
 #: The StripeFake answering api.stripe.com in-process, if any (at most one).
 _active: list[StripeFake] = []
+
+
+#: `request.parsed` of a hosted page (Checkout, 3D Secure): answered by `hosted`.
+_HOSTED = object()
+#: `request.parsed` of an API path no endpoint matches.
+_UNRECOGNIZED = object()
+
+
+class _Parsed(NamedTuple):
+    """An API request that passed auth, routing and validation (see `StripeFake.parse`)."""
+
+    endpoint: Endpoint
+    path_params: dict[str, str]
+    params: dict[str, Any]
+    idempotency_key: str | None
+    attempt: Attempt | None
+    version: str
 
 
 class CheckoutError(Exception):
@@ -321,7 +339,7 @@ class StripeFake(BaseFake):
         """
         with self._lock:
             try:
-                with self.state.serving():
+                with self.state.serving(), self.state.transaction():
                     result = CheckoutSessions.of(self.state).complete(
                         session_id, payment_method, email
                     )
@@ -345,7 +363,7 @@ class StripeFake(BaseFake):
         """
         with self._lock:
             try:
-                with self.state.serving():
+                with self.state.serving(), self.state.transaction():
                     if intent_id.startswith("seti_"):
                         intent = SetupIntents.of(self.state).authenticate(intent_id, succeed)
                     else:
@@ -494,15 +512,18 @@ class StripeFake(BaseFake):
     def _error(self, error: StripeError, rid: str, request: Request) -> Response:
         return error.response(rid, headers=self._headers(request, rid))
 
-    def dispatch(self, request: Request) -> Response:
-        """Answer one request: hosted pages, or the API (auth, params, idempotency, expand)."""
+    def parse(self, request: Request) -> None:
+        """Auth, routing, decoding and validation: everything that needs none of the state.
+
+        Runs before the fake's lock is taken (see `BaseFake.parse`), so a large body is decoded
+        while other clients are answered. The outcome is kept in `request.parsed`.
+        """
         path = request.path
-        if path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
-            return hosted.checkout(self.state, request)
-        if path.startswith("/3d_secure_2/hosted/"):
-            return hosted.challenge(self.state, request)
-        rid = "req_" + self.state.rng.randbytes(7).hex()
-        method = request.method
+        if path.startswith(("/c/pay/", "/3d_secure_2/hosted/")) or request.host == (
+            "checkout.stripe.com"
+        ):
+            request.parsed = _HOSTED
+            return
         try:
             key = auth.api_key(request, self.api_key)
             if request.headers.get("Stripe-Account"):
@@ -513,9 +534,15 @@ class StripeFake(BaseFake):
                     "a connected account (the Stripe-Account header, stripe_account=...) are "
                     "not supported.",
                 )
+            method = request.method
             found = ROUTES.match(method, path) if not path.endswith("/search") else None
             if found is None:
-                return self._unrecognized(request, rid)
+                try:  # decoded params still help in the request log
+                    request.params = decode(request.form() if method == "POST" else request.query)
+                except StripeError:
+                    request.params = None
+                request.parsed = _UNRECOGNIZED
+                return
             endpoint, path_params = found
             named = request.headers.get("Stripe-Version")
             version = versions.check(named) if named else self.state.api_version
@@ -532,11 +559,38 @@ class StripeFake(BaseFake):
             attempt = None
             if idempotency_key:
                 attempt = self._idempotency.attempt(key, idempotency_key, method, path, pairs)
-                saved = self._idempotency.replay(attempt, self.state.now())
-                if saved is not None:
-                    return self._replay(request, rid, saved)
+            request.parsed = _Parsed(
+                endpoint, path_params, params, idempotency_key, attempt, version
+            )
         except StripeError as exc:
-            return self._error(exc, rid, request)
+            request.parsed = exc
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer one request: hosted pages, or the API (auth, params, idempotency, expand).
+
+        Every endpoint runs in a transaction of the state: a request answered with an error
+        changes nothing (unless the error is a decline Stripe records, `keep_state`).
+        """
+        if request.parsed is None:
+            self.parse(request)
+        parsed = request.parsed
+        if parsed is _HOSTED:
+            if request.path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
+                return hosted.checkout(self.state, request)
+            return hosted.challenge(self.state, request)
+        rid = "req_" + self.state.rng.randbytes(7).hex()
+        if isinstance(parsed, StripeError):
+            return self._error(parsed, rid, request)
+        if parsed is _UNRECOGNIZED or not isinstance(parsed, _Parsed):
+            return self._unrecognized(request, rid)
+        endpoint, params, attempt = parsed.endpoint, parsed.params, parsed.attempt
+        if attempt is not None:
+            try:
+                saved = self._idempotency.replay(attempt, self.state.now())
+            except StripeError as exc:
+                return self._error(exc, rid, request)
+            if saved is not None:
+                return self._replay(request, rid, saved)
 
         # Work due on the account's own clock (renewals, retries, expiries of customers on no
         # test clock) runs before the request, as if it had happened on time.
@@ -545,17 +599,18 @@ class StripeFake(BaseFake):
         store = True
         with self.state.serving(
             rid,
-            idempotency_key,
+            parsed.idempotency_key,
             base_url=request.base_url,
             served=request.served,
-            api_version=version,
+            api_version=parsed.version,
         ):
             try:
-                result = endpoint.handler(self.state, params, **path_params)
-                paths = params.get("expand")
-                if paths:
-                    result = expand(self.state, result, endpoint.kind, paths)
-                result = versions.render(self.state, result, version)
+                with self.state.transaction():
+                    result = endpoint.handler(self.state, params, **parsed.path_params)
+                    paths = params.get("expand")
+                    if paths:
+                        result = expand(self.state, result, endpoint.kind, paths)
+                result = versions.render(self.state, result, parsed.version)
                 response = Response.json(result, 200, self._headers(request, rid))
             except StripeError as exc:
                 store = exc.store
@@ -574,10 +629,6 @@ class StripeFake(BaseFake):
         return Response(saved.status, saved.body, headers)
 
     def _unrecognized(self, request: Request, rid: str) -> Response:
-        try:  # decoded params still help in the request log
-            request.params = decode(request.form() if request.method == "POST" else request.query)
-        except StripeError:
-            request.params = None
         allowed = ROUTES.allowed_methods(request.path)
         closest = ROUTES.closest(request.method, request.path)
         if allowed:

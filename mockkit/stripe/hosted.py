@@ -3,6 +3,8 @@
 What a customer's browser does on `checkout.stripe.com/c/pay/<id>` and
 `hooks.stripe.com/3d_secure_2/hosted/<id>` (or their served equivalents). The HTML lives in
 `mockkit.stripe.checkout_page`; the rules in the Checkout Session and PaymentIntent state.
+What a page does runs in a transaction of the state, as an API request does: refused, it
+changes nothing, and the customer is shown why (a 4xx page, never a 500).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def checkout(state: StripeState, request: Request) -> Response:
         return Response.html(
             checkout_page.message_page("Not found", f"No such Checkout Session: {sid}"), 404
         )
-    sessions.refresh(session)
+    with state.transaction():
+        sessions.refresh(session)
     if session["status"] == "complete":
         return Response.html(
             checkout_page.message_page(
@@ -62,8 +65,14 @@ def checkout(state: StripeState, request: Request) -> Response:
         return Response.html(
             checkout_page.checkout_page(session, items, f"Unknown test card: {card}"), 400
         )
-    with state.serving(base_url=request.base_url, served=request.served):
-        result = sessions.complete(sid, card, form.get("email") or None)
+    try:
+        with state.serving(base_url=request.base_url, served=request.served):
+            with state.transaction():
+                result = sessions.complete(sid, card, form.get("email") or None)
+    except StripeError as exc:
+        # Refused as a whole (nothing was changed): the customer sees why, on the page.
+        status = exc.status if 400 <= exc.status < 500 else 400
+        return Response.html(checkout_page.checkout_page(session, items, exc.message), status)
     if result.error is not None:
         return Response.html(checkout_page.checkout_page(session, items, result.error.message), 402)
     return Response.redirect(_success_url(session) or "/", 303)
@@ -98,7 +107,8 @@ def challenge(state: StripeState, request: Request) -> Response:
         return Response.html(checkout_page.challenge_page(pi))
     action = dict(parse_qsl(request.text)).get("action", "complete")
     try:
-        intents.authenticate(pid, succeed=action == "complete")
+        with state.transaction():
+            intents.authenticate(pid, succeed=action == "complete")
     except StripeError as exc:
         return Response.html(checkout_page.message_page("Cannot authenticate", exc.message), 409)
     return_url = intents.return_url_of(pid)

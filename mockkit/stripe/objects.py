@@ -21,6 +21,7 @@ from typing import Any
 
 from mockkit.stripe.ids import new_id
 from mockkit.stripe.resource import KINDS
+from mockkit.stripe.transaction import Tracked
 
 __all__ = [
     "API_VERSION",
@@ -309,10 +310,11 @@ def build(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """A new object of `kind`: the fresh template, shallow-copied, with `fields` on top.
 
     Nested values are shared with the template: callers must replace top-level keys, never
-    mutate nested values in place. Used by the fake on every create, so it stays cheap.
+    mutate nested values in place. Used by the fake on every create, so it stays cheap. The
+    object is `Tracked`: once stored, its changes in a refused request are undone.
     """
-    obj = _TEMPLATES[kind].copy()
-    obj.update(fields)
+    obj = Tracked(_TEMPLATES[kind])
+    dict.update(obj, fields)
     return obj
 
 

@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from mockkit.stripe.errors import param_error
 
@@ -22,14 +22,19 @@ __all__ = [
     "ANY",
     "BOOL",
     "DECIMAL",
+    "EMAIL",
     "EXPAND",
     "INT",
     "METADATA",
+    "STATEMENT_DESCRIPTOR",
+    "STATEMENT_DESCRIPTOR_SUFFIX",
     "STR",
+    "URL",
     "Arr",
     "Enum",
     "Hash",
     "Int",
+    "StatementDescriptor",
     "Str",
     "decode",
     "parse_form",
@@ -85,11 +90,29 @@ def _split_key(key: str) -> list[str] | None:
     return parts
 
 
+class Appended(dict[str, Any]):
+    """A decoded container that was appended to with `[]` (`x[]=a`): an array, never a hash.
+
+    Kept as a dict keyed by index strings like any other container, so `Arr` reads it alike;
+    `Hash` and `METADATA` refuse it, as Stripe does (`metadata[]=v` is not a key `"0"`).
+    """
+
+    __slots__ = ()
+
+
+def _appendable(parent: dict[str, Any], key: str, node: dict[str, Any]) -> dict[str, Any]:
+    if type(node) is Appended:
+        return node
+    marked = parent[key] = Appended(node)
+    return marked
+
+
 def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Nest form pairs by their bracket keys; every leaf stays a string.
 
-    `[]` appends (the next index of that container); lists stay dicts keyed by index strings
-    until a spec asks for an array, so `metadata[0]=x` remains a map entry.
+    `[]` appends (the next index of that container, which becomes an `Appended`); lists stay
+    dicts keyed by index strings until a spec asks for an array, so `metadata[0]=x` remains a
+    map entry.
     """
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -102,15 +125,23 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if parts is None:
             raise param_error(f"Invalid parameter name: {key}", key, "parameter_unknown")
         node = out
+        parent, name = out, parts[0]
         for depth, part in enumerate(parts[:-1]):
-            name = part if part or depth == 0 else str(len(node))
+            if part or depth == 0:
+                name = part
+            else:
+                node = _appendable(parent, name, node)
+                name = str(len(node))
             child = node.get(name)
             if not isinstance(child, dict):
                 if child is not None:
                     raise param_error(f"Invalid parameter: {key} conflicts with a plain value", key)
                 child = node[name] = {}
-            node = child
-        last = parts[-1] or str(len(node))
+            parent, node = node, child
+        last = parts[-1]
+        if not last:
+            node = _appendable(parent, name, node)
+            last = str(len(node))
         if isinstance(node.get(last), dict):
             raise param_error(f"Invalid parameter: {key} conflicts with a nested value", key)
         node[last] = value
@@ -237,29 +268,47 @@ class Hash:
     def __call__(self, value: Any, name: str) -> Any:
         if value == "" and self.empty_unsets:
             return None
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or type(value) is Appended:
             raise param_error(f"Invalid object: {name} must be a hash of parameters", name)
         return validate(value, self.spec, self.required, prefix=name)
 
 
+#: Stripe's limits on metadata: keys per object, characters per key and per value.
+METADATA_KEYS, METADATA_KEY_LENGTH, METADATA_VALUE_LENGTH = 50, 40, 500
+
+
 def _metadata(value: Any, name: str) -> Any:
-    """A metadata hash: string values; `""` deletes a key, `metadata=""` clears them all."""
+    """A metadata hash: string values; `""` deletes a key, `metadata=""` clears them all.
+
+    The 50-key limit counts what the object ends up with (see `Model.merge_metadata`); here,
+    what one request sends.
+    """
     if value == "":
         return {}  # `metadata=""` clears every key
-    if not isinstance(value, dict):
-        raise param_error("Invalid object: metadata must be a hash of string keys", name)
-    if len(value) > 50:
-        raise param_error("Metadata can have at most 50 keys.", name)
+    if not isinstance(value, dict) or type(value) is Appended:
+        # `metadata[]=v` is an array, not a key "0": Stripe refuses it.
+        raise param_error(
+            "Invalid object: metadata must be a hash of string keys and values "
+            "(metadata[key]=value), not an array",
+            name,
+        )
+    if len(value) > METADATA_KEYS:
+        raise param_error(f"Metadata can have at most {METADATA_KEYS} keys.", name)
     out: dict[str, str | None] = {}
     for key, item in value.items():
         if not isinstance(item, str):
             raise param_error(
                 f"Invalid value for metadata key {key}: must be a string", _path(name, key)
             )
-        if len(key) > 40:
-            raise param_error("Metadata keys can be at most 40 characters.", _path(name, key))
-        if len(item) > 500:
-            raise param_error("Metadata values can be at most 500 characters.", _path(name, key))
+        if len(key) > METADATA_KEY_LENGTH:
+            raise param_error(
+                f"Metadata keys can be at most {METADATA_KEY_LENGTH} characters.", _path(name, key)
+            )
+        if len(item) > METADATA_VALUE_LENGTH:
+            raise param_error(
+                f"Metadata values can be at most {METADATA_VALUE_LENGTH} characters.",
+                _path(name, key),
+            )
         out[key] = item if item != "" else None  # None: delete this key on update
     return out
 
@@ -279,8 +328,90 @@ def _decimal(value: Any, name: str) -> Any:
     return value
 
 
+#: An address as Stripe's email check reads one: a local part, "@", a dotted domain, no spaces.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f.]+(\.[^@\s\x00-\x1f\x7f.]+)+\Z")
+
+
+def _email(value: Any, name: str) -> Any:
+    """An email address (`email`, `receipt_email`, ...): Stripe's `email_invalid` otherwise."""
+    email = Str(512)(value, name)
+    if email is not None and not _EMAIL.match(email):
+        raise param_error(f"Invalid email address: {email}", name, "email_invalid")
+    return email
+
+
+def _url(value: Any, name: str) -> Any:
+    """An absolute http(s) URL, as Stripe requires of every redirect target (`return_url`,
+    `success_url`, ...), else `url_invalid`.
+
+    A `javascript:`, `data:` or relative URL would otherwise end up as a link or a redirect
+    (with a client secret appended) on the served pages.
+    """
+    url = Str(5000)(value, name)
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 bracket)
+        valid = False
+    if not valid or url != url.strip() or any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        raise param_error(
+            f"Invalid URL: {name} must be an absolute URL with an http or https scheme.",
+            name,
+            "url_invalid",
+        )
+    return url
+
+
+#: Characters Stripe refuses in a statement descriptor.
+_DESCRIPTOR_FORBIDDEN = "<>\\'\"*"
+
+
+class StatementDescriptor:
+    """A statement descriptor (or its suffix), checked as Stripe checks them.
+
+    Between `min_length` and 22 characters, at least one letter, none of `< > \\ ' " *`
+    (Stripe's statement descriptor requirements).
+    """
+
+    def __init__(self, min_length: int = 5, max_length: int = 22) -> None:
+        self.min_length = min_length
+        self.max_length = max_length
+
+    def __call__(self, value: Any, name: str) -> Any:
+        text = Str(5000)(value, name)
+        if text is None:
+            return None
+        if not self.min_length <= len(text) <= self.max_length:
+            raise param_error(
+                f"Invalid {name}: the statement descriptor must be between {self.min_length} "
+                f"and {self.max_length} characters long (it has {len(text)}).",
+                name,
+            )
+        bad = sorted({c for c in text if c in _DESCRIPTOR_FORBIDDEN})
+        if bad:
+            raise param_error(
+                f"Invalid {name}: the statement descriptor cannot contain any of the special "
+                "characters < > \\ ' \" * (it contains " + " ".join(bad) + ").",
+                name,
+            )
+        if not any(c.isascii() and c.isalpha() for c in text):
+            raise param_error(
+                f"Invalid {name}: the statement descriptor must contain at least one letter.",
+                name,
+            )
+        return text
+
+
 STR = Str()
 INT = Int()
+EMAIL: Coercer = _email
+URL: Coercer = _url
+#: A complete statement descriptor: 5 to 22 characters.
+STATEMENT_DESCRIPTOR: Coercer = StatementDescriptor()
+#: A suffix (joined to the account's prefix): up to 22 characters, at least one letter.
+STATEMENT_DESCRIPTOR_SUFFIX: Coercer = StatementDescriptor(min_length=1)
 BOOL: Coercer = _bool
 METADATA: Coercer = _metadata
 ANY: Coercer = _any

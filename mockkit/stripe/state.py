@@ -10,6 +10,11 @@ Model methods take parameters already decoded and type-checked by the routes
 (`mockkit.stripe.routes`) and either return the object to answer with or raise `StripeError`
 (which carries Stripe's status and error shape). Every state change emits an Event.
 
+Every request runs in `state.transaction()` (`mockkit.stripe.transaction.atomic`): what it
+changed is undone when it is refused, so a model may check as it goes and still leave nothing
+behind. A `Model`'s own dicts, sets and lists (what Stripe keeps but does not show) are
+recorded too: they become tracked containers when assigned.
+
 Objects are plain dicts shaped like Stripe's. A stored object is never mutated below its top
 level: changes replace top-level values (a new `metadata` dict, a new `refunds` list), so a
 shallow copy is a faithful snapshot (event payloads, idempotent replays).
@@ -25,11 +30,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.clock import Clock
-from mockkit.stripe.errors import no_such
+from mockkit.stripe.errors import invalid_request, no_such
 from mockkit.stripe.eventlog import EventLog, RequestContext
 from mockkit.stripe.ids import new_id
+from mockkit.stripe.params import METADATA_KEYS
 from mockkit.stripe.resource import Resource, declared, register
 from mockkit.stripe.store import Obj, Store
+from mockkit.stripe.transaction import Transaction, atomic, tracked
 from mockkit.stripe.versions import default_version
 
 if TYPE_CHECKING:
@@ -118,6 +125,14 @@ class StripeState:
         """The API version the request being served is answered as (else the account's)."""
         return self.context.api_version or self.api_version
 
+    def transaction(self) -> contextlib.AbstractContextManager[Transaction]:
+        """One request's changes, kept when the block ends normally and undone when it raises.
+
+        See `mockkit.stripe.transaction`: an exception with `keep_state` (a decline Stripe
+        records) keeps them; listeners hear of the events once the outermost block commits.
+        """
+        return atomic()
+
     def model(self, cls: type[M]) -> M:
         """This account's instance of the resource state `cls` (e.g. `Customers`)."""
         return cast(M, self._models[cls])
@@ -170,6 +185,10 @@ class Model:
             register(cls.resource)
             _MODELS.append(cls)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A resource's own bookkeeping is undone with a refused request like its objects.
+        object.__setattr__(self, name, tracked(value))
+
     def __init__(self, state: StripeState) -> None:
         self.state = state
         #: This resource's objects (an empty store for resources that are not stored).
@@ -218,7 +237,11 @@ class Model:
 
     @staticmethod
     def merge_metadata(old: dict[str, str], new: dict[str, str | None]) -> dict[str, str]:
-        """Stripe's metadata update: keys merge, an empty value deletes a key, `""` clears all."""
+        """Stripe's metadata update: keys merge, an empty value deletes a key, `""` clears all.
+
+        Refused when the object would end up with more than 50 keys: the limit is on what it
+        holds, not on what one request sends.
+        """
         if not new:
             return {}
         merged = dict(old)
@@ -227,6 +250,12 @@ class Model:
                 merged.pop(key, None)
             else:
                 merged[key] = value
+        if len(merged) > METADATA_KEYS:
+            raise invalid_request(
+                f"Metadata can have at most {METADATA_KEYS} keys: this update would leave "
+                f"{len(merged)}. Remove keys by setting them to an empty string.",
+                param="metadata",
+            )
         return merged
 
     def apply(self, obj: Obj, p: Params, fields: tuple[str, ...]) -> dict[str, Any]:

@@ -1,31 +1,70 @@
-"""The objects of one kind: O(1) lookup by id, listing newest first, cursor pages."""
+"""The objects of one kind: O(1) lookup by id, listing newest first, cursor pages.
+
+Adding and removing objects inside a request is undone with a refused request
+(`mockkit.stripe.transaction`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
-__all__ = ["Obj", "Store"]
+from mockkit.stripe.transaction import TrackedDict, active
 
-#: A Stripe object as the fake keeps it: a plain dict shaped like Stripe's JSON.
+__all__ = ["Index", "Obj", "Store"]
+
+#: A Stripe object as the fake keeps it: a dict shaped like Stripe's JSON (a `Tracked` one
+#: when stored, see `mockkit.stripe.transaction`).
 Obj = dict[str, Any]
+
+
+class Index(TrackedDict[str, Obj]):
+    """A store's objects by id: writes are undone with a refused request, reads cost nothing.
+
+    Stored objects record their own changes (`Tracked`), so reading one copies nothing.
+    """
+
+    __slots__ = ()
+    _copy_values = False
+    __getitem__ = dict.__getitem__
+    get = dict.get  # type: ignore[assignment]
+    values = dict.values
+    items = dict.items
 
 
 class Store:
     """Objects of one kind: lookup by id in O(1), listing newest first by insertion position."""
 
     def __init__(self) -> None:
-        self.by_id: dict[str, Obj] = {}
+        self.by_id: Index = Index()
         self.order: list[str] = []
         self.pos: dict[str, int] = {}
 
     def add(self, obj: Obj) -> Obj:
         """Store `obj` (newest)."""
         oid = obj["id"]
+        tx = active()
+        if tx is not None:
+            previous = (dict.get(self.by_id, oid), self.pos.get(oid))
+            tx.undo(partial(self._unadd, oid, len(self.order), *previous))
         self.pos[oid] = len(self.order)
         self.order.append(oid)
-        self.by_id[oid] = obj
+        dict.__setitem__(self.by_id, oid, obj)
         return obj
+
+    def _unadd(self, oid: str, length: int, obj: Obj | None, pos: int | None) -> None:
+        # Objects are only ever appended, and undone newest first: cutting the order back to
+        # its length before this add forgets exactly this add.
+        del self.order[length:]
+        if pos is None:
+            self.pos.pop(oid, None)
+        else:
+            self.pos[oid] = pos
+        if obj is None:
+            dict.pop(self.by_id, oid, None)
+        else:
+            dict.__setitem__(self.by_id, oid, obj)
 
     def remove(self, oid: str) -> None:
         """Forget `oid` (its slot in the order stays as a tombstone, skipped by listings)."""

@@ -230,6 +230,9 @@ class CheckoutSessions(Model):
         coupons = Coupons.of(self.state)
         offs = [coupons.off(d.coupon["id"], d.coupon["id"]) for d in pending]
         figures = totals(lines, offs)
+        if mode == "payment":
+            # Refused now, as Stripe does, rather than on the hosted page when the customer pays.
+            money.check_total(figures.total, currency)
         extra.line_items = items
         extra.discounts = p.get("discounts") or []
         extra.subscription_data = p.get("subscription_data") or {}

@@ -420,6 +420,7 @@ class PaymentIntents(Model):
         self.state.emit("payment_intent.payment_failed", pi)
         self._notify(pi)
         error.extra.update(charge=charge["id"], payment_intent=pi.copy(), payment_method=pm.copy())
+        error.keep_state = True  # Stripe keeps the attempt: the 402 does not undo it
         return error
 
     def authenticate(self, pid: str, succeed: bool = True) -> Obj:

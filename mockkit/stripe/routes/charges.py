@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.charges import Charges
-from mockkit.stripe.params import METADATA, STR
+from mockkit.stripe.params import EMAIL, METADATA, STR
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
@@ -22,7 +22,7 @@ def retrieve_charge(s: StripeState, p: dict[str, Any], id: str) -> Any:
 @endpoint(
     "POST",
     "/v1/charges/{id}",
-    {"description": STR, "metadata": METADATA, "receipt_email": STR},
+    {"description": STR, "metadata": METADATA, "receipt_email": EMAIL},
     kind="charge",
 )
 def update_charge(s: StripeState, p: dict[str, Any], id: str) -> Any:

@@ -3,37 +3,35 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from mockkit.stripe.billing.params import DISCOUNTS
-from mockkit.stripe.errors import no_such, param_error
+from mockkit.stripe.errors import no_such
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.objects import list_object
-from mockkit.stripe.params import ANY, BOOL, DECIMAL, INT, METADATA, STR, Arr, Enum, Hash, Int, Str
+from mockkit.stripe.params import (
+    ANY,
+    BOOL,
+    DECIMAL,
+    EMAIL,
+    INT,
+    METADATA,
+    STATEMENT_DESCRIPTOR,
+    STATEMENT_DESCRIPTOR_SUFFIX,
+    STR,
+    URL,
+    Arr,
+    Enum,
+    Hash,
+    Int,
+    Str,
+)
 from mockkit.stripe.routes.payment_intents import CAPTURE_METHOD, SHIPPING
 from mockkit.stripe.routes.prices import RECURRING
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
 __all__ = ["LINE_ITEM"]
-
-
-def _http_url(value: Any, name: str) -> Any:
-    """An absolute http(s) URL, as Stripe requires of redirect targets (else `url_invalid`).
-
-    A `javascript:` or relative URL would otherwise end up as a link and a redirect on the
-    served payment page.
-    """
-    url = Str(5000)(value, name)
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or url != url.strip():
-        raise param_error(
-            f"Not a valid URL: {name} must be an absolute http or https URL.", name, "url_invalid"
-        )
-    return url
 
 
 LINE_ITEM = Hash(
@@ -74,10 +72,10 @@ LINE_ITEM = Hash(
     {
         "mode": Enum("payment", "setup", "subscription"),
         "line_items": Arr(LINE_ITEM),
-        "success_url": _http_url,
-        "cancel_url": _http_url,
+        "success_url": URL,
+        "cancel_url": URL,
         "customer": STR,
-        "customer_email": STR,
+        "customer_email": EMAIL,
         "customer_creation": Enum("always", "if_required"),
         "client_reference_id": Str(200),
         "metadata": METADATA,
@@ -86,10 +84,10 @@ LINE_ITEM = Hash(
                 "metadata": METADATA,
                 "capture_method": CAPTURE_METHOD,
                 "description": STR,
-                "receipt_email": STR,
+                "receipt_email": EMAIL,
                 "setup_future_usage": Enum("off_session", "on_session"),
-                "statement_descriptor": Str(22),
-                "statement_descriptor_suffix": Str(22),
+                "statement_descriptor": STATEMENT_DESCRIPTOR,
+                "statement_descriptor_suffix": STATEMENT_DESCRIPTOR_SUFFIX,
                 "transfer_group": STR,
                 "shipping": SHIPPING,
             }

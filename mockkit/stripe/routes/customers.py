@@ -6,14 +6,26 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.customers import Customers
-from mockkit.stripe.params import ADDRESS, ANY, INT, METADATA, STR, Arr, Coercer, Enum, Hash, Str
+from mockkit.stripe.params import (
+    ADDRESS,
+    ANY,
+    EMAIL,
+    INT,
+    METADATA,
+    STR,
+    Arr,
+    Coercer,
+    Enum,
+    Hash,
+    Str,
+)
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
 __all__ = ["CUSTOMER_SPEC"]
 
 CUSTOMER_SPEC: dict[str, Coercer] = {
-    "email": Str(512),
+    "email": EMAIL,
     "name": Str(256),
     "description": STR,
     "phone": Str(20),

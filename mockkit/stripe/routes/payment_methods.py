@@ -6,13 +6,13 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.payment_methods import PaymentMethods
-from mockkit.stripe.params import ADDRESS, INT, METADATA, STR, Enum, Hash
+from mockkit.stripe.params import ADDRESS, EMAIL, INT, METADATA, STR, Enum, Hash
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
 __all__ = ["BILLING"]
 
-BILLING = Hash({"address": ADDRESS, "email": STR, "name": STR, "phone": STR, "tax_id": STR})
+BILLING = Hash({"address": ADDRESS, "email": EMAIL, "name": STR, "phone": STR, "tax_id": STR})
 
 
 @endpoint(

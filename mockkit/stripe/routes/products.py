@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.products import Products
-from mockkit.stripe.params import BOOL, METADATA, STR, Arr, Coercer, Str
+from mockkit.stripe.params import BOOL, METADATA, STATEMENT_DESCRIPTOR, STR, Arr, Coercer
 from mockkit.stripe.routes.prices import PRICE_DATA
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
@@ -21,7 +21,7 @@ PRODUCT_SPEC: dict[str, Coercer] = {
     "images": Arr(STR, 8),
     "url": STR,
     "shippable": BOOL,
-    "statement_descriptor": Str(22),
+    "statement_descriptor": STATEMENT_DESCRIPTOR,
     "unit_label": STR,
     "tax_code": STR,
 }

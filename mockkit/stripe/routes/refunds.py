@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.refunds import Refunds
-from mockkit.stripe.params import METADATA, STR, Enum, Int
+from mockkit.stripe.params import EMAIL, METADATA, STR, Enum, Int
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
@@ -22,7 +22,7 @@ __all__ = []
         "amount": Int(1),
         "reason": Enum("duplicate", "fraudulent", "requested_by_customer"),
         "metadata": METADATA,
-        "instructions_email": STR,
+        "instructions_email": EMAIL,
     },
     kind="refund",
 )
