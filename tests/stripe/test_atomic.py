@@ -140,3 +140,28 @@ def test_a_refused_confirm_leaves_the_intent_and_its_secrets_as_they_were(sdk: D
     )
     again = sdk.retrieve("payment_intents", pi.id)
     assert again.status == "requires_payment_method" and again.payment_method is None
+
+
+def test_what_a_refused_confirm_told_the_fake_is_forgotten_too(sdk: Driver) -> None:
+    # The return_url of a refused confirm is bookkeeping the fake keeps beside the intent
+    # (Stripe does not show it); a later 3D Secure redirect must not lead there.
+    pi = sdk.create(
+        "payment_intents",
+        amount=2000,
+        currency="usd",
+        payment_method="pm_card_threeDSecure2Required",
+        payment_method_types=["card"],
+    )
+    refused(
+        sdk.fake,
+        lambda: sdk.action(
+            "payment_intents",
+            "confirm",
+            pi.id,
+            return_url="https://elsewhere.example/steal",
+            payment_method="pm_nope",
+        ),
+    )
+    confirmed = sdk.action("payment_intents", "confirm", pi.id)
+    assert confirmed.status == "requires_action"
+    assert confirmed.next_action.type == "use_stripe_sdk"  # no return_url was ever accepted

@@ -1,0 +1,285 @@
+"""Every mutating Stripe endpoint, driven from the route table: a refused request changes nothing.
+
+For each POST and DELETE the fake emulates (Billing's too, as their routes are declared),
+hypothesis builds requests from the endpoint's own parameter spec: each parameter's coercer
+says what values to try (amounts around every currency's minimum, ids of objects that exist,
+enum choices and near misses, nested hashes, metadata past its limits, invalid emails, URLs
+and statement descriptors), so requests reach deep into the resource's rules before they are
+refused. stripe-python sends them (`StripeClient.raw_request`, the SDK's own encoding and
+error classes). After every request:
+
+- the answer is a 2xx or one of Stripe's 4xx, never a 5xx;
+- a refused request left every store, the event list and every resource's bookkeeping as they
+  were (a decline Stripe records, a 402 naming its failed charge, is the one exception);
+- every event was emitted once and heard once by a listener (a webhook forwarder would send
+  it once), and none of a refused request's;
+- every amount is an integer number of the currency's smallest unit; no charge has more
+  refunded or captured than its amount;
+- every stored object records its own changes (it was built with `objects.build()`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import stripe
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockkit.stripe import StripeFake, params
+from mockkit.stripe.routes import ROUTES
+from mockkit.stripe.routing import Endpoint
+from mockkit.stripe.transaction import Tracked, TrackedDict, TrackedList, TrackedSet
+from tests.reliability.conftest import FUZZ, Tally
+
+KEY = "sk_test_atomicity"
+EXAMPLES = 800
+
+#: Every endpoint that may change the account.
+MUTATING: list[Endpoint] = sorted(
+    (ep for ep in ROUTES.endpoints() if ep.method in ("POST", "DELETE")),
+    key=lambda ep: (ep.template, ep.method),
+)
+
+#: SDK calls that give the account something of every kind to aim at (service, params).
+SEED: list[tuple[str, dict[str, Any]]] = [
+    ("/v1/customers", {"email": "seed@example.com", "payment_method": "pm_card_visa"}),
+    ("/v1/customers", {"email": "other@example.com", "metadata": {"k": "v"}}),
+    ("/v1/products",
+     {"name": "Seed", "default_price_data": {"currency": "usd", "unit_amount": 900}}),
+    ("/v1/prices", {"currency": "sek", "unit_amount": 5000, "product_data": {"name": "Fika"}}),
+    (
+        "/v1/prices",
+        {"currency": "usd", "unit_amount": 1200, "recurring": {"interval": "month"},
+         "product_data": {"name": "Plan"}},
+    ),
+    ("/v1/payment_intents", {"amount": 700, "currency": "eur"}),
+    (
+        "/v1/payment_intents",
+        {"amount": 2500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+         "capture_method": "manual", "payment_method_types": ["card"]},
+    ),
+    (
+        "/v1/payment_intents",
+        {"amount": 4000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+         "payment_method_types": ["card"]},
+    ),
+    (
+        "/v1/payment_intents",
+        {"amount": 3000, "currency": "usd", "payment_method": "pm_card_threeDSecure2Required",
+         "confirm": True, "return_url": "https://shop.example/back"},
+    ),
+    (
+        "/v1/checkout/sessions",
+        {"mode": "payment", "success_url": "https://shop.example/ok",
+         "line_items": [{"price_data": {"currency": "usd", "unit_amount": 1500,
+                                        "product_data": {"name": "Mug"}}, "quantity": 2}]},
+    ),
+]  # fmt: skip
+
+CURRENCIES = ["usd", "eur", "gbp", "sek", "huf", "jpy", "czk", "USD", "xyz", ""]
+TEST_IDS = [
+    "pm_card_visa",
+    "pm_card_chargeDeclined",
+    "pm_card_chargeDeclinedInsufficientFunds",
+    "pm_card_threeDSecure2Required",
+    "tok_visa",
+    "pm_nope",
+    "cus_nope",
+]
+AMOUNTS = [0, 1, 29, 30, 49, 50, 299, 300, 1499, 1500, 17499, 17500, 99_999_999, 100_000_000, -1]
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=1, max_size=10)
+
+#: Ids of what the account holds, refreshed before every example. Strategies pick from it by
+#: position (`existing`), so what hypothesis draws has the same shape whatever the state holds.
+POOL: list[str] = ["cus_nope"]
+existing = st.integers(0, 1 << 16).map(lambda i: POOL[i % len(POOL)])
+
+
+# ---- values from a parameter's coercer ------------------------------------------------------
+
+
+def strategy_for(coerce: Any, depth: int = 0) -> st.SearchStrategy[Any]:
+    """Values to send for a parameter validated by `coerce` (any coercer of `params`)."""
+    strings = st.one_of(existing, st.sampled_from(CURRENCIES), st.sampled_from(TEST_IDS), words)
+    if isinstance(coerce, params.Hash):
+        if depth >= 3:
+            return st.just({})
+        return hashes(coerce.spec, coerce.required, depth + 1)
+    if isinstance(coerce, params.Arr):
+        return st.lists(strategy_for(coerce.item, depth + 1), max_size=3)
+    if isinstance(coerce, params.Enum):
+        return st.one_of(st.sampled_from(coerce.choices), st.just("not_a_choice"))
+    if isinstance(coerce, params.Int):
+        return st.one_of(st.sampled_from(AMOUNTS), st.integers(-5, 10**6))
+    if isinstance(coerce, params.StatementDescriptor):
+        return st.sampled_from(["MOCKKIT SHOP", "O 42", "Shop <b>", "x" * 23, "1234", "Bob's"])
+    if coerce is params.BOOL:
+        return st.booleans()
+    if coerce is params.METADATA:
+        return st.one_of(
+            st.dictionaries(words, st.one_of(words, st.just("")), max_size=3),
+            st.just({f"k{i}": "v" for i in range(51)}),
+            st.just({f"m{i}": "v" for i in range(30)}),
+            st.just({"": "v"}),
+            st.just({"k": "v" * 501}),
+        )
+    if coerce is params.EMAIL:
+        return st.sampled_from(["a@example.com", "not-an-email", "a@b", "x y@z.co"])
+    if coerce is params.URL:
+        return st.sampled_from(["https://shop.example/r", "javascript:alert(1)", "/relative"])
+    if coerce is params.DECIMAL:
+        return st.sampled_from(["12.5", "1000", "0.001", "abc"])
+    if isinstance(coerce, params.Str):
+        return strings
+    # ANY, and coercers a resource defines for itself: plain strings, ids and numbers.
+    return st.one_of(strings, st.sampled_from(AMOUNTS).map(str))
+
+
+def hashes(
+    spec: Any, required: tuple[str, ...], depth: int = 0
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A hash of parameters for `spec`: its required ones (mostly), some optional ones."""
+    names = [n for n in spec if n != "expand"]
+    optional = {n: strategy_for(spec[n], depth) for n in names if n not in required}
+    needed = {n: strategy_for(spec[n], depth) for n in required}
+
+    def drop_one(pair: tuple[dict[str, Any], int]) -> dict[str, Any]:
+        values, roll = pair
+        if needed and roll == 0:  # now and then a required parameter is missing
+            values.pop(sorted(needed)[0], None)
+        return values
+
+    base = st.fixed_dictionaries(needed, optional=optional)
+    return st.tuples(base, st.integers(0, 9)).map(drop_one)
+
+
+_SEGMENT_IDS = st.one_of(existing, existing, existing, st.sampled_from(["nope_123", "cus_nope"]))
+
+
+def fill(template: str, data: st.DataObject) -> str:
+    """The template's `{...}` segments replaced by existing ids (or, now and then, unknown ones)."""
+    return re.sub(r"\{\w+\}", lambda _: data.draw(_SEGMENT_IDS), template)
+
+
+#: Each endpoint's parameter strategy, built once.
+BODIES = {id(ep): hashes(ep.spec, ep.required) for ep in MUTATING}
+
+
+# ---- what the account holds ----------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A comparable form of bookkeeping: dicts and sets without their order, the rest by repr."""
+    if isinstance(value, dict):
+        return sorted((repr(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return repr(value)
+
+
+def snapshot(fake: StripeFake) -> str:
+    """Every store, the event list and every resource's tracked bookkeeping, as one text."""
+    stores = {kind: dict(store.by_id) for kind, store in fake.state.stores.items()}
+    books = {
+        kind: {
+            name: _plain(value)
+            for name, value in vars(model).items()
+            if isinstance(value, (TrackedDict, TrackedSet, TrackedList))
+        }
+        for kind, model in fake.state.models.items()
+    }
+    return json.dumps(
+        {"stores": stores, "events": [e["id"] for e in fake.events], "books": books},
+        sort_keys=True,
+        default=repr,
+    )
+
+
+_MONEY = re.compile(r"(^|_)(amount|total|subtotal|balance|unit_amount)(_|$)")
+
+
+def check_invariants(fake: StripeFake, heard: list[str]) -> None:
+    """What holds after every request, refused or not (see the module docstring)."""
+    ids = [e["id"] for e in fake.events]
+    assert len(set(ids)) == len(ids), "an event was emitted twice"
+    assert heard == ids, "listeners did not hear exactly the committed events, once each"
+    assert len(fake.state.stores["event"]) == len(ids)
+    for kind, store in fake.state.stores.items():
+        for obj in store.by_id.values():
+            assert isinstance(obj, Tracked), f"a stored {kind} was not built with build()"
+            for key, value in obj.items():
+                if _MONEY.search(key) and isinstance(value, (int, float)):
+                    assert type(value) is int, f"{kind}.{key} = {value!r} is not whole units"
+    for charge in fake.charges.values():
+        assert 0 <= charge["amount_captured"] <= charge["amount"]
+        assert 0 <= charge["amount_refunded"] <= charge["amount"]
+        refunded = sum(r["amount"] for r in fake.refunds.values() if r["charge"] == charge["id"])
+        assert refunded <= charge["amount_captured"], "refunded more than was captured"
+
+
+@pytest.fixture
+def seeded() -> Iterator[tuple[StripeFake, stripe.StripeClient, list[str]]]:
+    """An in-process fake holding something of every seeded kind, a client and a listener."""
+    fake = StripeFake(KEY, seed=17)
+    heard: list[str] = []
+    fake.state.listeners.append(lambda event: heard.append(event["id"]))
+    client = stripe.StripeClient(
+        KEY, base_addresses={"api": "https://api.stripe.com"}, max_network_retries=0
+    )
+    with fake:
+        for path, body in SEED:
+            client.raw_request("post", path, **body)
+        yield fake, client, heard
+
+
+def current_ids(fake: StripeFake) -> list[str]:
+    """Ids of what the account holds now (events excepted), sorted for reproducible draws."""
+    return sorted(
+        oid for kind, store in fake.state.stores.items() if kind != "event" for oid in store.by_id
+    )
+
+
+def test_a_refused_request_to_any_endpoint_changes_nothing(
+    seeded: tuple[StripeFake, stripe.StripeClient, list[str]], tally: Tally
+) -> None:
+    fake, client, heard = seeded
+    outcomes = {"ok": 0, "refused": 0, "declined": 0}
+    tried: set[str] = set()
+
+    @settings(FUZZ, max_examples=EXAMPLES)
+    @given(data=st.data())
+    def check(data: st.DataObject) -> None:
+        tally.add("stripe refused requests change nothing (every mutating endpoint)")
+        POOL[:] = current_ids(fake)
+        endpoint = data.draw(st.sampled_from(MUTATING), label="endpoint")
+        tried.add(f"{endpoint.method} {endpoint.template}")
+        path = fill(endpoint.template, data)
+        body = data.draw(BODIES[id(endpoint)], label="params")
+        before = snapshot(fake)
+        where = f"{endpoint.method} {path} {body!r}"[:600]
+        try:
+            client.raw_request(endpoint.method.lower(), path, **body)
+            outcomes["ok"] += 1
+        except stripe.StripeError as exc:
+            status = exc.http_status or 0
+            assert 400 <= status < 500, f"{where} -> {status}: {exc}"
+            error = (exc.json_body or {}).get("error", {})
+            if status == 402 and error.get("charge"):
+                outcomes["declined"] += 1  # a decline Stripe records: the attempt stays
+            else:
+                outcomes["refused"] += 1
+                assert snapshot(fake) == before, f"{where} -> {status} changed the account"
+        check_invariants(fake, heard)
+
+    check()
+    # The run reached both sides (requests that did something, refusals) on every endpoint.
+    assert outcomes["ok"] > 20 and outcomes["refused"] > 100, outcomes
+    missed = {f"{ep.method} {ep.template}" for ep in MUTATING} - tried
+    assert not missed, f"never tried: {sorted(missed)}"
