@@ -22,18 +22,16 @@ from typing import Any, ClassVar, NamedTuple
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
-from mockkit.stripe import auth, hosted, versions, webhooks
+from mockkit.stripe import hosted, incoming, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
-from mockkit.stripe.expand import check_expand, expand
-from mockkit.stripe.idempotency import Attempt, Idempotency, Saved
+from mockkit.stripe.expand import expand
+from mockkit.stripe.idempotency import Idempotency, Saved
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
-from mockkit.stripe.params import decode, parse_form, validate
 from mockkit.stripe.routes import ROUTES
-from mockkit.stripe.routing import Endpoint
 from mockkit.stripe.state import StripeState
 from mockkit.stripe.webhooks import Delivery, WebhookForwarder
 from mockkit.transport import LoopbackServer, no_retry_sleep
@@ -43,23 +41,6 @@ __all__ = ["CheckoutError", "LoggedRequest", "StripeFake", "StripeServer"]
 _active_lock = threading.Lock()
 #: The StripeFake answering api.stripe.com in-process, if any (at most one).
 _active: list[StripeFake] = []
-
-
-#: `request.parsed` of a hosted page (Checkout, 3D Secure): answered by `hosted`.
-_HOSTED = object()
-#: `request.parsed` of an API path no endpoint matches.
-_UNRECOGNIZED = object()
-
-
-class _Parsed(NamedTuple):
-    """An API request that passed auth, routing and validation (see `StripeFake.parse`)."""
-
-    endpoint: Endpoint
-    path_params: dict[str, str]
-    params: dict[str, Any]
-    idempotency_key: str | None
-    attempt: Attempt | None
-    version: str
 
 
 class CheckoutError(Exception):
@@ -518,52 +499,7 @@ class StripeFake(BaseFake):
         Runs before the fake's lock is taken (see `BaseFake.parse`), so a large body is decoded
         while other clients are answered. The outcome is kept in `request.parsed`.
         """
-        path = request.path
-        if path.startswith(("/c/pay/", "/3d_secure_2/hosted/")) or request.host == (
-            "checkout.stripe.com"
-        ):
-            request.parsed = _HOSTED
-            return
-        try:
-            key = auth.api_key(request, self.api_key)
-            if request.headers.get("Stripe-Account"):
-                raise StripeError(
-                    400,
-                    "invalid_request_error",
-                    "mockkit's Stripe fake does not emulate Connect: requests made on behalf of "
-                    "a connected account (the Stripe-Account header, stripe_account=...) are "
-                    "not supported.",
-                )
-            method = request.method
-            found = ROUTES.match(method, path) if not path.endswith("/search") else None
-            if found is None:
-                try:  # decoded params still help in the request log
-                    request.params = decode(request.form() if method == "POST" else request.query)
-                except StripeError:
-                    request.params = None
-                request.parsed = _UNRECOGNIZED
-                return
-            endpoint, path_params = found
-            named = request.headers.get("Stripe-Version")
-            version = versions.check(named) if named else self.state.api_version
-            pairs = parse_form(request.query_string) if request.query_string else []
-            if method == "POST" and request.body:
-                pairs += parse_form(request.body)
-            raw = decode(pairs)
-            request.params = raw
-            current = versions.renamed_params(method, endpoint.template, raw, version)
-            params = validate(current, endpoint.spec, endpoint.required)
-            if params.get("expand"):
-                check_expand(endpoint.kind, params["expand"])
-            idempotency_key = request.headers.get("Idempotency-Key") if method == "POST" else None
-            attempt = None
-            if idempotency_key:
-                attempt = self._idempotency.attempt(key, idempotency_key, method, path, pairs)
-            request.parsed = _Parsed(
-                endpoint, path_params, params, idempotency_key, attempt, version
-            )
-        except StripeError as exc:
-            request.parsed = exc
+        request.parsed = incoming.parse(request, self.api_key, self.state.api_version)
 
     def dispatch(self, request: Request) -> Response:
         """Answer one request: hosted pages, or the API (auth, params, idempotency, expand).
@@ -574,14 +510,14 @@ class StripeFake(BaseFake):
         if request.parsed is None:
             self.parse(request)
         parsed = request.parsed
-        if parsed is _HOSTED:
+        if parsed is incoming.HOSTED:
             if request.path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
                 return hosted.checkout(self.state, request)
             return hosted.challenge(self.state, request)
         rid = "req_" + self.state.rng.randbytes(7).hex()
         if isinstance(parsed, StripeError):
             return self._error(parsed, rid, request)
-        if parsed is _UNRECOGNIZED or not isinstance(parsed, _Parsed):
+        if not isinstance(parsed, incoming.Parsed):
             return self._unrecognized(request, rid)
         endpoint, params, attempt = parsed.endpoint, parsed.params, parsed.attempt
         if attempt is not None:

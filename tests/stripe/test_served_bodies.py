@@ -12,8 +12,7 @@ import pytest
 import requests
 import stripe
 
-from mockkit.stripe import StripeFake
-from mockkit.stripe import fake as fake_module
+from mockkit.stripe import StripeFake, incoming
 from mockkit.transport import MAX_BODY_BYTES
 
 KEY = "sk_test_bodies"
@@ -68,7 +67,7 @@ def test_decoding_a_large_body_does_not_hold_up_other_clients(
     got its answer: if decoding held the fake's lock, that answer could never come (the wait
     gives up after a long while and the test fails).
     """
-    real_parse_form = fake_module.parse_form
+    real_parse_form = incoming.parse_form
     decoding, answered = threading.Event(), threading.Event()
     waited: list[bool] = []
 
@@ -78,7 +77,7 @@ def test_decoding_a_large_body_does_not_hold_up_other_clients(
             waited.append(answered.wait(30))
         return real_parse_form(data)
 
-    monkeypatch.setattr(fake_module, "parse_form", parse_form)
+    monkeypatch.setattr(incoming, "parse_form", parse_form)
     fake = StripeFake(KEY)
     with fake.serve() as server:
         results: list[requests.Response] = []

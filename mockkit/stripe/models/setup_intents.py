@@ -296,6 +296,7 @@ class SetupIntents(Model):
         )
         self.state.emit("setup_intent.setup_failed", si)
         error.extra.update(setup_intent=si.copy(), payment_method=pm.copy())
+        error.keep_state = True  # Stripe keeps the failed setup: the 402 does not undo it
         return error
 
     def authenticate(self, sid: str, succeed: bool = True) -> Obj:

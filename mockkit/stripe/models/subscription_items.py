@@ -11,6 +11,7 @@ from typing import Any
 from mockkit.stripe.objects import build, list_object
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, StripeState
+from mockkit.stripe.transaction import Tracked
 
 __all__ = ["SubscriptionItems", "plan_of"]
 
@@ -100,7 +101,7 @@ class SubscriptionItems(Model):
 
     def replace(self, item: Obj, changes: dict[str, Any]) -> Obj:
         """Apply changes as a new dict (items are shared with event snapshots of the list)."""
-        fresh = {**item, **changes}
+        fresh = Tracked({**item, **changes})  # stored: records its own changes
         if "price" in changes:
             fresh["plan"] = plan_of(changes["price"])
         self.store.by_id[item["id"]] = fresh

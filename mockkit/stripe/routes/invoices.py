@@ -10,7 +10,20 @@ from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.invoices import Invoices
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.objects import list_object
-from mockkit.stripe.params import ANY, BOOL, INT, METADATA, STR, Arr, Coercer, Enum, Hash, Int, Str
+from mockkit.stripe.params import (
+    ANY,
+    BOOL,
+    INT,
+    METADATA,
+    STATEMENT_DESCRIPTOR,
+    STR,
+    Arr,
+    Coercer,
+    Enum,
+    Hash,
+    Int,
+    Str,
+)
 from mockkit.stripe.routes.subscriptions import PRORATION_BEHAVIOR
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
@@ -29,7 +42,7 @@ _EDITABLE: dict[str, Coercer] = {
     "footer": Str(5000),
     "metadata": METADATA,
     "number": Str(26),
-    "statement_descriptor": Str(22),
+    "statement_descriptor": STATEMENT_DESCRIPTOR,
     "custom_fields": ANY,
     "rendering": ANY,
     "payment_settings": ANY,

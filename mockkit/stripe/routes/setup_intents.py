@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.setup_intents import SetupIntents
-from mockkit.stripe.params import ANY, BOOL, METADATA, STR, Arr, Coercer, Enum, Hash, Str
+from mockkit.stripe.params import ANY, BOOL, METADATA, STR, URL, Arr, Coercer, Enum, Hash, Str
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
@@ -26,7 +26,7 @@ _COMMON: dict[str, Coercer] = {
     "attach_to_self": BOOL,
 }
 _CONFIRM: dict[str, Coercer] = {
-    "return_url": STR,
+    "return_url": URL,
     "mandate_data": ANY,
     "use_stripe_sdk": BOOL,
     "confirmation_token": STR,

@@ -166,12 +166,14 @@ class InvoiceCollection(InvoicesBase):
                 self._payment_failed(invoice, automatic, None)
             finally:
                 extra.automatic = False
+            # The failed attempt is recorded (`invoice.payment_failed`), then answered.
             return invalid_request(
                 "This customer has no attached payment source or default payment method. "
                 "Please consider adding a default payment method. For more information, visit "
                 "https://stripe.com/docs/billing/subscriptions/payment-methods-setting"
                 "#payment-method-priority.",
                 code="resource_missing",
+                keep_state=True,
             )
         extra.automatic = automatic
         try:
