@@ -62,12 +62,12 @@ SEED: list[tuple[str, dict[str, Any]]] = [
     (
         "/v1/payment_intents",
         {"amount": 2500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
-         "capture_method": "manual", "payment_method_types": ["card"]},
+         "capture_method": "manual", "allowed_payment_method_types": ["card"]},
     ),
     (
         "/v1/payment_intents",
         {"amount": 4000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
-         "payment_method_types": ["card"]},
+         "allowed_payment_method_types": ["card"]},
     ),
     (
         "/v1/payment_intents",

@@ -100,7 +100,7 @@ def test_a_decline_keeps_what_stripe_keeps(sdk: Driver) -> None:
             currency="usd",
             payment_method="pm_card_chargeDeclined",
             confirm=True,
-            payment_method_types=["card"],
+            allowed_payment_method_types=["card"],
         )
     (pi,) = sdk.fake.payment_intents.values()
     assert pi["status"] == "requires_payment_method"
@@ -150,7 +150,7 @@ def test_what_a_refused_confirm_told_the_fake_is_forgotten_too(sdk: Driver) -> N
         amount=2000,
         currency="usd",
         payment_method="pm_card_threeDSecure2Required",
-        payment_method_types=["card"],
+        allowed_payment_method_types=["card"],
     )
     refused(
         sdk.fake,

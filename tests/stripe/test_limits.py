@@ -13,9 +13,6 @@ from mockkit.stripe import StripeFake, StripeServer
 from tests.stripe.conftest import KEY, Driver
 from tests.stripe.test_atomic import refused
 
-CARD = {"payment_method_types": ["card"]}
-
-
 # ---- amounts ----------------------------------------------------------------------------------
 
 
