@@ -4,7 +4,8 @@ Layers, lowest first; a module imports from its own layer or lower ones, never f
 one (at module level or inside a function; `TYPE_CHECKING` imports are types only):
 
 0. `mockkit.http` (requests and responses as values), `mockkit.providers` (the registry),
-   `mockkit.cli` (the command dispatcher: it finds commands by module name);
+   `mockkit.cli` (the command dispatcher: it finds commands by module name),
+   `mockkit._extras` (which extra installs what);
 1. the transports: `mockkit.transport`, `mockkit.requests_transport`,
    `mockkit.httpx_transport`, `mockkit.identity`;
 2. `mockkit.fake` (the base fake);
@@ -26,7 +27,7 @@ import mockkit
 PACKAGE = Path(mockkit.__file__).parent
 
 LAYERS: list[tuple[str, ...]] = [
-    ("mockkit.http", "mockkit.providers", "mockkit.cli"),
+    ("mockkit.http", "mockkit.providers", "mockkit.cli", "mockkit._extras"),
     (
         "mockkit.transport",
         "mockkit.requests_transport",
@@ -42,11 +43,14 @@ LAYERS: list[tuple[str, ...]] = [
 
 #: A guide, not a law: a module past this has probably grown a second concern.
 MAX_LINES = 650
-#: Modules past the guide, each with why it is still one concern. An entry goes once its module
-#: is back under the guide (the test says so).
+#: Modules past the guide, each with what to do about it. An entry goes once its module is
+#: back under the guide (the test says so), and a new long module fails until it is split or
+#: listed here with a reason.
 OVER_THE_GUIDE = {
     "mockkit.cassettes.detect": "one concern, finding secrets in content read as a client "
     "reads it; the body decoders could move to a module of their own",
+    "mockkit.oauth.base": "the OAuth fakes' shared glue (clients, authorize, token, pages); "
+    "the authorize and token endpoints could each move to a module of their own",
 }
 
 
