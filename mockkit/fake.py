@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol
 import responses
 
 from mockkit.http import Request, Response
-from mockkit.served import identify, root_page
+from mockkit.identity import identify, root_page
 from mockkit.transport import LoopbackServer, TransportFault, intercept
 
 __all__ = ["BaseFake", "FaultRule", "Injectable", "Route", "Routes"]
@@ -226,7 +226,7 @@ class BaseFake:
         """Log the request, apply any matching fault rule, else dispatch it to the routes.
 
         Served (not in-process), a browser opening the root URL gets a page saying what the
-        server is, and every answer names the provider it stands for (`mockkit.served`).
+        server is, and every answer names the provider it stands for (`mockkit.identity`).
         """
         if request.served:
             page = root_page(self, request)

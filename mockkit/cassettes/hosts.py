@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockkit import providers
-from mockkit.served import HEADER, parse_header
+from mockkit.identity import HEADER, parse_header
 
 __all__ = ["HostMap"]
 
@@ -98,7 +98,7 @@ class HostMap:
         """Map every unmapped loopback port that a served mockkit fake answered; drop its header.
 
         A served fake names what it stands for in each answer (`Mockkit-Fake`, see
-        `mockkit.served`), so a recording through one stores the canonical hosts with no
+        `mockkit.identity`), so a recording through one stores the canonical hosts with no
         `hosts=` written by hand. The header is mockkit's, not the provider's: it is removed
         from every response (vcrpy dict layout) before anything is stored.
         """

@@ -70,15 +70,8 @@ class StripeServer(LoopbackServer):
     through the `responses` mock, so both transports can be used in one test.
     """
 
-    def __init__(
-        self,
-        fake: StripeFake,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        allow_remote: bool = False,
-    ) -> None:
-        super().__init__(fake, host=host, port=port, allow_remote=allow_remote)
+    def __init__(self, fake: StripeFake, *args: Any, **kwargs: Any) -> None:
+        super().__init__(fake, *args, **kwargs)  # host, port, allow_remote
         self.fake = fake
         self._sleeps: contextlib.ExitStack | None = None
 

@@ -327,7 +327,7 @@ def test_idempotency_keys_are_per_user(app, client, auth, rsps):
 
 
 def test_payments_not_configured_is_503(app_factory, rsps):
-    from tests.conftest import AuthActions
+    from tests.demo.harness import AuthActions
 
     app = app_factory(STRIPE_API_KEY=None)
     client = app.test_client()

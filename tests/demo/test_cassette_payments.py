@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from demo_app.db import db
 from demo_app.models import Order
-from tests.conftest import TEST_CONFIG, AuthActions
+from tests.demo.harness import TEST_CONFIG, AuthActions
 
 STRIPE = "https://api.stripe.com"
 

@@ -157,7 +157,7 @@ def test_buy_when_logged_out_goes_to_login(app, client, rsps):
 
 
 def test_buy_when_payments_are_not_configured_is_a_503_page_and_no_order(app_factory):
-    from tests.conftest import AuthActions
+    from tests.demo.harness import AuthActions
 
     app = app_factory(STRIPE_API_KEY=None)
     client = app.test_client()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from demo_app.db import db
 from demo_app.models import Order
-from tests.conftest import AuthActions
+from tests.demo.harness import AuthActions
 from tests.demo.stubs import StripeStub
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -15,7 +15,7 @@ from demo_app.db import db
 from demo_app.models import Order, StripeEvent, User
 from demo_app.offline import OfflineDemo
 from mockkit.stripe import StripeFake
-from tests.conftest import TEST_CONFIG, AuthActions
+from tests.demo.harness import TEST_CONFIG, AuthActions
 from tests.demo.stubs import make_event, signed_webhook
 
 

@@ -16,7 +16,7 @@ from demo_app import create_app
 from demo_app.config import DEV_SECRET_KEY, ConfigError
 from demo_app.db import db
 from demo_app.models import Product
-from tests.conftest import TEST_CONFIG
+from tests.demo.harness import TEST_CONFIG
 from tests.demo.stubs import GitHubStub, oauth_login
 
 

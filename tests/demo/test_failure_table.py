@@ -30,7 +30,7 @@ from mockkit.errors import stripe as stripe_errors
 from mockkit.oauth import GitHubFake, GoogleFake, OAuthFake, login
 from mockkit.patching import Clock
 from mockkit.stripe import StripeFake
-from tests.conftest import TEST_CONFIG, AuthActions
+from tests.demo.harness import TEST_CONFIG, AuthActions
 
 PRODUCT = "coffee-mug"
 INTENTS = "/v1/payment_intents"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from demo_app.db import db
 from demo_app.models import Order
 from mockkit.stripe import StripeFake
-from tests.conftest import TEST_CONFIG, AuthActions
+from tests.demo.harness import TEST_CONFIG, AuthActions
 
 HOOK = "/webhooks/stripe"
 

@@ -19,7 +19,7 @@ from demo_app.db import db
 from demo_app.models import User
 from mockkit.errors import rate_limited, read_timeout, server_error
 from mockkit.oauth import AuthorizeError, GitHubFake, GoogleFake, OAuthFake, login
-from tests.conftest import TEST_CONFIG
+from tests.demo.harness import TEST_CONFIG
 
 GITHUB_ID = TEST_CONFIG["GITHUB_CLIENT_ID"]
 GITHUB_SECRET = TEST_CONFIG["GITHUB_CLIENT_SECRET"]

@@ -53,7 +53,7 @@ def shop(app_factory: Callable[..., Flask], stripe_fake: StripeFake) -> Flask:
 @pytest.fixture
 def buyer(shop: Flask) -> FlaskClient:
     """A logged-in test client of `shop`."""
-    from tests.conftest import AuthActions
+    from tests.demo.harness import AuthActions
 
     client = shop.test_client()
     AuthActions(shop, client).login(email="buyer@example.com")
@@ -137,7 +137,7 @@ def test_api_order_with_a_declined_card_fails_with_the_reason(
 def test_retried_request_after_an_outage_charges_once(
     app_factory: Callable[..., Flask], stripe_fake: StripeFake
 ) -> None:
-    from tests.conftest import AuthActions
+    from tests.demo.harness import AuthActions
 
     shop = app_factory(
         STRIPE_API_KEY="sk_test_demo_shop",
@@ -259,7 +259,7 @@ def test_untrusted_webhooks_change_nothing(
 
 
 def test_shop_against_the_served_fake(app_factory: Callable[..., Flask]) -> None:
-    from tests.conftest import AuthActions
+    from tests.demo.harness import AuthActions
 
     fake = StripeFake()
     with no_retry_sleep(), fake.serve() as server:

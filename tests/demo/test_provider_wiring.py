@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import responses
 
-from tests.conftest import AuthActions
+from tests.demo.harness import AuthActions
 from tests.demo.stubs import StripeStub, oauth_login, query
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from demo_app.db import db
 from demo_app.models import Order, Product, User
-from tests.conftest import savepoint_scope
+from tests.demo.harness import savepoint_scope
 from tests.demo.stubs import StripeStub
 
 

@@ -1,22 +1,13 @@
-"""A tiny fake for the fault tests: answers every request with a PaymentIntent-like object."""
+"""The fault tests' fixture: a fresh `EchoFake` (see `echo.py`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockkit.fake import BaseFake
-from mockkit.http import Request, Response
-
-
-class EchoFake(BaseFake):
-    """Answers `POST /v1/payment_intents` and anything else with a small JSON object."""
-
-    hosts = ("https://api.stripe.com",)
-
-    def dispatch(self, request: Request) -> Response:
-        return Response.json({"id": "pi_mockkit", "object": "payment_intent", "status": "ok"})
+from tests.errors.echo import EchoFake
 
 
 @pytest.fixture
 def echo() -> EchoFake:
+    """A fake answering every request with a small PaymentIntent-like object."""
     return EchoFake()

@@ -14,8 +14,7 @@ from mockkit.errors import oauth
 from mockkit.errors import stripe as stripe_errors
 from mockkit.http import Response
 from mockkit.transport import no_retry_sleep
-
-from .conftest import EchoFake
+from tests.errors.echo import EchoFake
 
 
 def _create() -> stripe.PaymentIntent:

@@ -15,8 +15,7 @@ import stripe
 from mockkit import errors
 from mockkit.errors import Fault
 from mockkit.transport import no_retry_sleep
-
-from .conftest import EchoFake
+from tests.errors.echo import EchoFake
 
 TIMEOUT = 0.05
 

@@ -12,7 +12,7 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from mockkit.oauth import AuthorizeError, GitHubFake, login
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, github_settings, make_app
+from .apps import CLIENT_ID, CLIENT_SECRET, github_settings, make_app
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from joserfc.errors import InvalidClaimError
 
 from mockkit.oauth import GOOGLE_DISCOVERY_URL, GoogleFake, login
 
-from .conftest import make_app
+from .apps import make_app
 
 
 def google_settings(offline: bool = False) -> dict[str, Any]:

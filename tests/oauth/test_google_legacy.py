@@ -17,7 +17,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from mockkit import providers
 from mockkit.oauth import GitHubFake, GoogleFake, OAuthFake, OIDCProviderFake, OIDCUser
 
-from .conftest import CLIENT_ID, CLIENT_SECRET
+from .apps import CLIENT_ID, CLIENT_SECRET
 
 REDIRECT = "https://app.example/cb"
 EMAIL = "https://www.googleapis.com/auth/userinfo.email"

@@ -23,7 +23,7 @@ from requests_oauthlib import OAuth2Session
 
 from mockkit.oauth import GitHubFake, GoogleFake, login
 
-from .conftest import CLIENT_ID, CLIENT_SECRET
+from .apps import CLIENT_ID, CLIENT_SECRET
 
 EMAIL = "https://www.googleapis.com/auth/userinfo.email"
 PROFILE = "https://www.googleapis.com/auth/userinfo.profile"

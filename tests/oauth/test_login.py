@@ -16,7 +16,7 @@ from mockkit.oauth import (
 )
 from mockkit.oauth.objects import github_emails, github_user, id_token_claims
 
-from .conftest import github_settings, make_app, oidc_settings
+from .apps import github_settings, make_app, oidc_settings
 
 
 def test_fake_not_active_is_a_clear_error() -> None:

@@ -22,7 +22,7 @@ from joserfc.jwk import KeySet
 from mockkit.errors import read_timeout
 from mockkit.oauth import AuthorizeError, OIDCProviderFake, login
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, make_app, oidc_settings
+from .apps import CLIENT_ID, CLIENT_SECRET, make_app, oidc_settings
 
 
 @pytest.fixture

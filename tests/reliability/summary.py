@@ -1,6 +1,6 @@
 """The reliability tests' example counts: one summary line, a JSON record, the docs' figures.
 
-Tests count what they tried with the `tally` fixture (see `conftest.py`); the counts travel
+Tests count what they tried with the `tally` fixture below; the counts travel
 in each test's teardown report (`user_properties`), so under pytest-xdist they reach the
 controller with the reports. The hooks below add them up and, at the end of the run:
 
@@ -13,10 +13,8 @@ controller with the reports. The hooks below add them up and, at the end of the 
   `python -m tests.reliability.summary --update`, which copies this run's figures into the
   docs. So the docs never show an estimate.
 
-They are imported by `tests/reliability/conftest.py`, which covers `pytest tests/reliability`.
-A whole-suite run under xdist (`pytest -n 2`) never loads that conftest in the controller, so
-the root `tests/conftest.py` also registers this module (`pytest_plugins`); when both are
-active each report is counted once and the summary printed once.
+The root `tests/conftest.py` registers this module (`pytest_plugins`), so the fixture and the
+hooks are active in every run, under xdist in the controller too.
 """
 
 from __future__ import annotations
@@ -25,10 +23,13 @@ import collections
 import datetime
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.reliability.fuzzing import Tally
 
 #: The `user_properties` name a count travels under.
 PROPERTY = "mockkit-reliability"
@@ -176,3 +177,12 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
         sys.exit("usage: python -m tests.reliability.summary --update")
     update()
+
+
+@pytest.fixture
+def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
+    """A per-test example counter; its counts reach the terminal summary."""
+    counter = Tally()
+    yield counter
+    for surface, n in counter.counts.items():
+        request.node.user_properties.append((PROPERTY, (surface, n)))

@@ -12,7 +12,7 @@ import yaml
 
 import mockkit.cassettes
 from mockkit import providers
-from mockkit.served import HEADER
+from mockkit.identity import HEADER
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

@@ -1,7 +1,7 @@
 """Setup `demo`: the demo shop's harness (`app`, `client`, `app_factory`, `auth`, ...).
 
 For examples that show mockkit on the demo shop of this repository, whose fixtures live in
-`tests/conftest.py`. The example runs from a temporary directory; the harness names the
+`tests/demo/conftest.py`. The example runs from a temporary directory; the harness names the
 repository in `MOCKKIT_DOCS_REPO`, which goes on the path so `demo_app` and `tests` import.
 """
 
@@ -10,4 +10,4 @@ import sys
 
 sys.path.insert(0, os.environ["MOCKKIT_DOCS_REPO"])
 
-pytest_plugins = ["tests.conftest"]
+pytest_plugins = ["tests.demo.conftest"]

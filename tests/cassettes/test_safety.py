@@ -41,7 +41,9 @@ from mockkit.cassettes import CassetteLeakError, find_leaks, load_cassette, use
 from mockkit.cassettes.check import check_paths
 from mockkit.cassettes.leak import gate
 from mockkit.cassettes.store import atomic_write, dump_cassette
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 suffix = st.text(alphabet=ALNUM, min_size=16, max_size=40)

@@ -29,8 +29,10 @@ from hypothesis import strategies as st
 
 from mockkit.oauth import GitHubFake, GoogleFake, OIDCProviderFake
 from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
-from tests.reliability.conftest import FUZZ, IN_PROCESS_EXAMPLES, SERVED_EXAMPLES, Tally
+from tests.reliability.fuzzing import FUZZ, IN_PROCESS_EXAMPLES, SERVED_EXAMPLES, Tally
 from tests.reliability.strategies import METHODS, Call, broken_bodies, encode_pairs, nasty_text
+
+pytestmark = pytest.mark.fuzz
 
 REDIRECT = "https://app.example/cb"
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', "mockkit fake failed")

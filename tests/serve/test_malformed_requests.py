@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from mockkit.oauth import GitHubFake
 from mockkit.stripe import StripeFake
 from mockkit.transport import LoopbackServer
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 KEY = "sk_test_reliability"
 AUTH = f"Authorization: Bearer {KEY}\r\n".encode()

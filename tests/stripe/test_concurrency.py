@@ -1,4 +1,4 @@
-"""Many clients at once against the served fakes: state stays consistent, nothing is lost.
+"""Many clients at once against the Stripe fake: state stays consistent, nothing is lost.
 
 Each client is a thread with its own `requests.Session` (or its own `StripeClient`) on
 127.0.0.1; all start together behind a barrier; every run is bounded in threads (at most 32),
@@ -8,54 +8,22 @@ answers and from the fake's own state and request log.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 import stripe
 from werkzeug.serving import make_server
 
-from mockkit.oauth import GitHubFake, GoogleFake
-from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
 from mockkit.stripe import StripeFake, StripeServer
-from tests.reliability.conftest import Tally
+from tests.reliability.concurrency import THREADS, TIMEOUT, run_together
+from tests.reliability.fuzzing import Tally
+
+pytestmark = pytest.mark.concurrency
 
 KEY = "sk_test_reliability"
-THREADS = 32
-TIMEOUT = 60.0
-
-
-def run_together(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(i)` in `n` threads released at once; return their results, in order.
-
-    Bounded: the barrier and the join both time out, and a thread that is still running at
-    the end fails the test rather than leaving it hanging.
-    """
-    barrier = threading.Barrier(n, timeout=TIMEOUT)
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except BaseException as exc:  # reported below, with the others
-            errors.append(exc)
-
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + TIMEOUT
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not [t for t in threads if t.is_alive()], "some clients never finished"
-    assert not errors, errors[:3]
-    return results
 
 
 @pytest.fixture
@@ -241,73 +209,6 @@ def test_mixed_operations_keep_every_object_consistent(served: StripeServer, tal
             charge = fake.charges[pi["latest_charge"]]
             assert charge["amount_captured"] == pi["amount"] == pi["amount_received"]
     assert len(fake.charges) == outcomes.count("succeeded")
-
-
-def _oauth_login(fake: OAuthFake, base: str) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": DEFAULT_CLIENT_ID,
-        "redirect_uri": "https://app.example/cb",
-        "scope": "openid email profile user:email",
-        "state": "s",
-        "nonce": "n",
-    }
-    answer = requests.post(
-        base + fake.paths["authorize"] + "?" + urlencode(query),
-        data={"decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    return parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
-
-
-@pytest.mark.parametrize("transport", ["served", "in-process"])
-@pytest.mark.parametrize("fake_class", [GitHubFake, GoogleFake], ids=["github", "google"])
-def test_a_code_is_redeemed_at_most_once_under_races(
-    fake_class: type[OAuthFake], transport: str, tally: Tally
-) -> None:
-    fake = fake_class().with_defaults()
-    rounds = 5
-    with contextlib.ExitStack() as stack:
-        if transport == "served":
-            base = stack.enter_context(fake.serve()).url
-            token_url = base + fake.paths["token"]
-        else:
-            stack.enter_context(fake)
-            base = fake.canonical_url("authorize")[: -len(fake.paths["authorize"])]
-            token_url = fake.canonical_url("token")
-        for _ in range(rounds):
-            code = _oauth_login(fake, base)
-
-            def work(i: int, code: str = code) -> dict[str, Any]:
-                with requests.Session() as session:
-                    answer = session.post(
-                        token_url,
-                        data={
-                            "grant_type": "authorization_code",
-                            "code": code,
-                            "redirect_uri": "https://app.example/cb",
-                        },
-                        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-                        headers={"Accept": "application/json"},
-                        timeout=30,
-                    )
-                assert answer.status_code in (200, 400), answer.text
-                return dict(answer.json())
-
-            results = run_together(THREADS, work)
-            winners = [r for r in results if "access_token" in r]
-            assert len(winners) == 1, results
-            losers = [r["error"] for r in results if "access_token" not in r]
-            assert set(losers) == {
-                "bad_verification_code" if fake_class is GitHubFake else "invalid_grant"
-            }
-            # The code was replayed after it was used, so its token is revoked (RFC 6749 4.1.2).
-            token = fake.provider.tokens[winners[0]["access_token"]]
-            assert token.revoked
-        tally.add(
-            f"concurrency: OAuth code races ({fake_class.__name__}, {transport})", rounds * THREADS
-        )
 
 
 def test_every_event_is_forwarded_once_under_load(served: StripeServer, tally: Tally) -> None:

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from mockkit.stripe import StripeFake
 from mockkit.transport import NetworkBlockedError
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 #: Addresses that are not loopback: documentation ranges, public resolvers, private nets,
 #: IPv6 and the hosts of the real providers.

@@ -1,4 +1,4 @@
-"""What a fake served on loopback adds for the people and tools that reach it.
+"""A served fake's identity: what it tells the people and tools that reach it.
 
 Two things, both from the provider registry (`mockkit.providers`), neither seen in-process:
 

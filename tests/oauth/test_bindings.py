@@ -14,13 +14,16 @@ import hashlib
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockkit.oauth import GitHubFake, GoogleFake, OIDCProviderFake
 from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 REDIRECT = "https://app.example/auth/cb"
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"

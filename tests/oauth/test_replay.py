@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockkit.oauth import GitHubFake, GoogleFake
 from mockkit.oauth.base import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthFake
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 REDIRECT = "https://app.example/cb"
 AUTH = (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
