@@ -1,6 +1,6 @@
 """The reliability tests' example counts, printed at the end of a run.
 
-Tests count what they tried with the `tally` fixture (see `conftest.py`); the counts travel
+Tests count what they tried with the `tally` fixture below; the counts travel
 in each test's teardown report (`user_properties`), so under pytest-xdist they reach the
 controller with the reports. The two hooks below add them up and print them.
 
@@ -13,8 +13,11 @@ active each report is counted once and the summary printed once.
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterator
 
 import pytest
+
+from tests.reliability.fuzzing import Tally
 
 #: The `user_properties` name a count travels under.
 PROPERTY = "mockkit-reliability"
@@ -44,3 +47,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for surface, n in sorted(_totals.items()):
         terminalreporter.write_line(f"reliability: {n} examples tried on {surface}")
     terminalreporter.write_line(f"reliability: {sum(_totals.values())} examples in all")
+
+
+@pytest.fixture
+def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
+    """A per-test example counter; its counts reach the terminal summary."""
+    counter = Tally()
+    yield counter
+    for surface, n in counter.counts.items():
+        request.node.user_properties.append((PROPERTY, (surface, n)))
