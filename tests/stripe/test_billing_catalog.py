@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 
 def product() -> Any:

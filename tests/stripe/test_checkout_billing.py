@@ -9,7 +9,7 @@ import requests
 import stripe
 
 from mockkit.stripe import CheckoutError, StripeFake, StripeServer
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 SUCCESS = "https://shop.example/welcome?session_id={CHECKOUT_SESSION_ID}"
 DAY = 86400

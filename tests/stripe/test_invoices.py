@@ -9,7 +9,7 @@ import stripe
 
 from mockkit.stripe import StripeFake
 from tests.stripe.billing_helpers import DAY, HOUR, T0, customer, freeze, price, types
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 
 @pytest.fixture

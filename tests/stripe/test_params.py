@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mockkit.stripe import StripeFake
 from mockkit.stripe.errors import StripeError
 from mockkit.stripe.params import EXPAND, INT, METADATA, Arr, Hash, decode, validate
-from tests.stripe.conftest import KEY
+from tests.stripe.driver import KEY
 
 
 def test_decode_nests_brackets_and_both_array_styles() -> None:

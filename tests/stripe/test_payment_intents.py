@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 CARD = {"allowed_payment_method_types": ["card"]}
 

@@ -145,7 +145,7 @@ def test_server_started_before_entering_in_process_stays_reachable(
 
 def test_served_retries_keep_their_count_without_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
     from mockkit.transport import requested_sleeps
-    from tests.stripe.conftest import ServerError
+    from tests.stripe.driver import ServerError
 
     fake = StripeFake()
     with fake.serve() as server:

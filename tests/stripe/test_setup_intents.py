@@ -7,7 +7,7 @@ import stripe
 
 from mockkit.stripe import StripeFake
 from tests.stripe.billing_helpers import types
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 
 def test_setup_intent_succeeds_and_attaches_the_card(sdk: Driver) -> None:

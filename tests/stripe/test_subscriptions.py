@@ -19,7 +19,7 @@ from tests.stripe.billing_helpers import (
     price,
     types,
 )
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 
 @pytest.fixture

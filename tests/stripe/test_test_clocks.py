@@ -7,7 +7,7 @@ import stripe
 
 from mockkit.stripe import StripeFake
 from tests.stripe.billing_helpers import DAY, HOUR, at, price, types
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 START = at(2031, 1, 31, 9)
 

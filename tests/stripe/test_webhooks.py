@@ -13,7 +13,7 @@ from flask import Flask, request
 from mockkit.http import Request, Response
 from mockkit.stripe import StripeFake, webhooks
 from mockkit.transport import LoopbackServer
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 CARD = {"allowed_payment_method_types": ["card"]}
 

@@ -12,7 +12,7 @@ import stripe
 from mockkit.stripe import StripeFake
 from mockkit.stripe.models.customers import Customers
 from mockkit.transport import no_retry_sleep
-from tests.stripe.conftest import KEY, Driver, ServerError
+from tests.stripe.driver import KEY, Driver, ServerError
 
 API = "https://api.stripe.com"
 AUTH = {"Authorization": f"Bearer {KEY}"}

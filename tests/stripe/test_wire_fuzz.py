@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from mockkit.stripe import StripeFake, StripeServer
 from mockkit.stripe.routes import ROUTES
-from tests.reliability.conftest import FUZZ, IN_PROCESS_EXAMPLES, SERVED_EXAMPLES, Tally
+from tests.reliability.fuzzing import FUZZ, IN_PROCESS_EXAMPLES, SERVED_EXAMPLES, Tally
 from tests.reliability.strategies import (
     METHODS,
     Call,
@@ -32,6 +32,8 @@ from tests.reliability.strategies import (
     scalars,
     words,
 )
+
+pytestmark = pytest.mark.fuzz
 
 KEY = "sk_test_reliability"
 TEMPLATES = sorted({r.template for r in ROUTES.all()})

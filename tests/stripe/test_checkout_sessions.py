@@ -6,7 +6,7 @@ import pytest
 import stripe
 
 from mockkit.stripe import CheckoutError, StripeFake
-from tests.stripe.conftest import Driver
+from tests.stripe.driver import Driver
 
 SUCCESS = "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}"
 CANCEL = "https://shop.example/cart"

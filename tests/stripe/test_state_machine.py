@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import stripe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from mockkit.stripe import StripeFake
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 KEY = "sk_test_reliability"
 STEPS = {"n": 0}

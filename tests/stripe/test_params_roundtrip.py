@@ -26,7 +26,9 @@ from stripe._encode import _api_encode
 
 from mockkit.stripe import StripeFake, StripeServer
 from mockkit.stripe.params import decode, parse_form
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 KEY = "sk_test_reliability"
 
@@ -41,6 +43,7 @@ leaves = st.one_of(
     st.booleans(),
     st.none(),
 )
+
 nested = st.recursive(
     leaves,
     lambda children: st.one_of(

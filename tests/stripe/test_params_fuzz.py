@@ -8,6 +8,7 @@ reach users as a 500 from the fake.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,8 +16,10 @@ from mockkit.stripe.errors import StripeError
 from mockkit.stripe.params import decode, validate
 from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.routing import Endpoint
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
 from tests.reliability.strategies import form_pairs, scalars, segments
+
+pytestmark = pytest.mark.fuzz
 
 ENDPOINTS: list[tuple[str, Endpoint]] = [
     (f"{e.method} {e.template}", e) for e in ROUTES.endpoints()
