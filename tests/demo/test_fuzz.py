@@ -17,10 +17,10 @@ import pytest
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.demo.harness import TEST_CONFIG, AuthActions
 
 from mockkit.oauth import GitHubFake, GoogleFake
 from mockkit.stripe import StripeFake
+from tests.demo.harness import TEST_CONFIG, AuthActions
 from tests.demo.invariants import check_money, snapshot
 from tests.reliability.fuzzing import FUZZ, Tally
 from tests.reliability.strategies import METHODS, broken_bodies, encode_pairs, nasty_text, words

@@ -28,13 +28,13 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
-from tests.demo.harness import TEST_CONFIG, AuthActions
 from werkzeug.serving import make_server
 
 from demo_app.db import db
 from demo_app.models import Order, StripeEvent, User
 from mockkit.oauth import GitHubFake, GoogleFake, login
 from mockkit.stripe import StripeFake
+from tests.demo.harness import TEST_CONFIG, AuthActions
 from tests.demo.invariants import check_money
 from tests.reliability.fuzzing import FUZZ, Tally
 

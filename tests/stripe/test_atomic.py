@@ -3,7 +3,7 @@
 Through the real SDK, both styles, in-process and served. Each case here once stored part of
 what it was refusing (an intent, an inline product, a Checkout's prices); the rule now lives
 in the fake's machinery (every request runs in a transaction committed only on success), so
-the same holds for every endpoint: `tests/reliability/test_stripe_atomicity.py` checks all
+the same holds for every endpoint: `tests/stripe/test_atomicity_fuzz.py` checks all
 of them.
 """
 

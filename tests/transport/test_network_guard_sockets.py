@@ -1,6 +1,6 @@
 """The network guard is on for these tests: outside hosts fail at once, loopback works.
 
-`tests/reliability/conftest.py` blocks every outbound connection and DNS lookup except
+The root `tests/conftest.py` blocks every outbound connection and DNS lookup except
 loopback for each test here. These tests prove it is really active (a test that merely
 forgot to mock a host would otherwise hang on a retry loop or, worse, reach a real
 provider), that it fails fast, and that the served fakes on 127.0.0.1 still work under it.

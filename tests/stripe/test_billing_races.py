@@ -18,8 +18,10 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from mockkit.stripe import StripeFake, StripeServer
-from tests.reliability.conftest import Tally
-from tests.reliability.test_concurrency import run_together
+from tests.reliability.concurrency import run_together
+from tests.reliability.fuzzing import Tally
+
+pytestmark = pytest.mark.concurrency
 
 KEY = "sk_test_billing_races"
 CLIENTS = 16

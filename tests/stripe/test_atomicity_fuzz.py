@@ -35,7 +35,9 @@ from mockkit.stripe.resource import declared
 from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.routing import Endpoint
 from mockkit.stripe.transaction import Tracked, TrackedDict, TrackedList, TrackedSet
-from tests.reliability.conftest import FUZZ, Tally
+from tests.reliability.fuzzing import FUZZ, Tally
+
+pytestmark = pytest.mark.fuzz
 
 KEY = "sk_test_atomicity"
 EXAMPLES = 600
