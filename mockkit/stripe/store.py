@@ -48,6 +48,9 @@ class Store:
         if tx is not None:
             previous = (dict.get(self.by_id, oid), self.pos.get(oid))
             tx.undo(partial(self._unadd, oid, len(self.order), *previous))
+            # New in this transaction: undoing the add forgets it, so its own changes need
+            # no record.
+            tx.first(id(obj))
         self.pos[oid] = len(self.order)
         self.order.append(oid)
         dict.__setitem__(self.by_id, oid, obj)

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import partial
+from types import TracebackType
 from typing import Any, SupportsIndex, TypeVar, cast
 
 __all__ = [
@@ -128,40 +129,51 @@ class Transaction:
             self._undo.pop()()
 
 
-@contextlib.contextmanager
-def atomic() -> Iterator[Transaction]:
+class _Atomic:
+    """The context manager `atomic()` returns (a class: it runs on every request)."""
+
+    __slots__ = ("_nested", "_token", "_tx")
+
+    def __enter__(self) -> Transaction:
+        outer = _ACTIVE.get()
+        if outer is not None:
+            outer.begin()
+            self._tx, self._nested = outer, True
+            return outer
+        tx = self._tx = Transaction()
+        self._nested = False
+        self._token = _ACTIVE.set(tx)
+        return tx
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        tx = self._tx
+        keep = exc is None or keeps_state(exc)
+        if self._nested:
+            if keep:
+                tx.release()
+            else:
+                tx.rollback_savepoint()
+            return
+        # Listeners run outside the transaction: what they do is not part of the request.
+        _ACTIVE.reset(self._token)
+        if keep:
+            tx.commit()
+        else:
+            tx.rollback()
+
+
+def atomic() -> contextlib.AbstractContextManager[Transaction]:
     """Run the block as one change: kept when it ends normally, undone when it raises.
 
     An exception marked `keep_state` (see `keeps_state`) keeps the changes. Nested blocks are
     savepoints of the outermost one; only the outermost commit tells event listeners.
     """
-    outer = _ACTIVE.get()
-    if outer is not None:
-        outer.begin()
-        try:
-            yield outer
-        except BaseException as exc:
-            if keeps_state(exc):
-                outer.release()
-            else:
-                outer.rollback_savepoint()
-            raise
-        outer.release()
-        return
-    tx = Transaction()
-    token = _ACTIVE.set(tx)
-    try:
-        yield tx
-    except BaseException as exc:
-        _ACTIVE.reset(token)
-        if keeps_state(exc):
-            tx.commit()
-        else:
-            tx.rollback()
-        raise
-    # Listeners run outside the transaction: what they do is not part of the request.
-    _ACTIVE.reset(token)
-    tx.commit()
+    return _Atomic()
 
 
 # ---- stored objects -------------------------------------------------------------------------
