@@ -1,7 +1,7 @@
 """Cassettes: record against a sandbox, scrub every secret, replay offline and fast.
 
 Built on vcrpy (recording, record modes, its YAML format) with mockkit's own replay index,
-scrubbing, leak gate, atomic writes and host mapping. See the README section "Cassettes".
+scrubbing, leak gate, atomic writes and host mapping. See docs/cassettes.md.
 """
 
 from mockkit.cassettes.core import Cassette, CassetteContext, use

@@ -18,7 +18,8 @@ Provider-shaped faults live in `mockkit.errors.stripe` and `mockkit.errors.oauth
 is small modules around one core: `faults` (the fault types), `simulated` (failures carried
 out on a real socket), `clients` (what each client library raises, one module per library),
 `factories`, `overlays` (faults before any handler, such as a cassette's replayer) and
-`reference` (the catalog and the README's table). This module only re-exports their public names.
+`reference` (the catalog and the fault table of docs/faults.md). This module only re-exports
+their public names.
 
 The provider vocabularies and the catalog are re-exported on first use (`mockkit.errors.oauth`
 loads the OAuth fakes' package, and with it authlib): the pytest plugin imports this package in

@@ -1,4 +1,4 @@
-"""The catalog: one instance of every factory, and the README's table computed from it."""
+"""The catalog: one instance of every factory, and the fault table of docs/faults.md from it."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def _code(text: str) -> str:
 
 
 def table() -> str:
-    """The README's factory table (Markdown), computed from the SDKs' own behaviour."""
+    """The fault table of docs/faults.md (Markdown), computed from the SDKs' own behaviour."""
     rows = [
         "| Factory | stripe-python raises | Attempts (sync / async) | `requests` sees | `httpx` sees | authlib `fetch_token()` raises | Served (loopback) |",  # noqa: E501
         "|---|---|---|---|---|---|---|",

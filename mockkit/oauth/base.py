@@ -20,9 +20,9 @@ from mockkit.http import Request, Response
 from mockkit.oauth.pages import consent_page, error_page
 from mockkit.oauth.provider import (
     AuthorizationCode,
-    Clock,
     OAuthClient,
     OAuthProvider,
+    ProviderClock,
     ProviderError,
     Token,
 )
@@ -220,7 +220,7 @@ class OAuthFake(BaseFake):
         return self.provider.clients
 
     @property
-    def clock(self) -> Clock:
+    def clock(self) -> ProviderClock:
         """The fake's clock: `fake.clock.advance(seconds)` expires codes and tokens."""
         return self.provider.clock
 

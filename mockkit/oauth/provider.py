@@ -23,9 +23,9 @@ from mockkit.oauth.objects import new_token
 
 __all__ = [
     "AuthorizationCode",
-    "Clock",
     "OAuthClient",
     "OAuthProvider",
+    "ProviderClock",
     "ProviderError",
     "Token",
     "is_web_uri",
@@ -62,7 +62,7 @@ class ProviderError(Exception):
         self.reason = reason
 
 
-class Clock:
+class ProviderClock:
     """The fake's idea of now: real time (so time-machine moves it too) plus an offset.
 
     `advance(seconds)` moves only the fake's clock: codes and tokens expire without the test
@@ -174,7 +174,7 @@ class OAuthProvider:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.clock = Clock()
+        self.clock = ProviderClock()
         #: Authorization-code lifetime in seconds (RFC 6749 recommends at most 10 minutes).
         self.code_ttl: float = 600
         self.clients: dict[str, OAuthClient] = {}
@@ -185,7 +185,7 @@ class OAuthProvider:
     def reset_state(self) -> None:
         """Forget clients, codes and tokens (users are kept by subclasses' own reset)."""
         with self.lock:
-            self.clock = Clock()
+            self.clock = ProviderClock()
             self.code_ttl = 600
             self.clients.clear()
             self.codes.clear()

@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["Clock"]
+__all__ = ["AccountClock"]
 
 
-class Clock:
+class AccountClock:
     """Unix time from `source` (default `time.time`), read whole seconds as Stripe stamps them.
 
     `source` may be replaced at any time (`fake.clock = frozen.time`): a test moves time by

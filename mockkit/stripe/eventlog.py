@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from mockkit.stripe.clock import Clock
+from mockkit.stripe.clock import AccountClock
 from mockkit.stripe.ids import new_id
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import declares_event
@@ -40,7 +40,7 @@ class RequestContext:
 class EventLog:
     """Events of one account, oldest first, and who is told about new ones."""
 
-    def __init__(self, store: Store, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, store: Store, clock: AccountClock, rng: random.Random) -> None:
         self.store = store
         self.clock = clock
         self.rng = rng

@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from mockkit.stripe.billing.settings import BillingSettings
-from mockkit.stripe.clock import Clock
+from mockkit.stripe.clock import AccountClock
 from mockkit.stripe.errors import invalid_request, no_such
 from mockkit.stripe.eventlog import EventLog, RequestContext
 from mockkit.stripe.ids import new_id
@@ -57,7 +57,7 @@ class StripeState:
     """Everything a Stripe account in test mode holds: stores, clock, ids, events, resources."""
 
     def __init__(self, clock: Callable[[], float] | None = None, seed: int | None = None) -> None:
-        self._clock = Clock(clock)
+        self._clock = AccountClock(clock)
         self.rng = random.Random(seed)
         self.stores: dict[str, Store] = {
             kind: Store() for kind, resource in declared().items() if resource.stored
@@ -142,7 +142,7 @@ class StripeState:
         return self._clock.now()
 
     def pinned(self, t: int) -> AbstractContextManager[None]:
-        """While inside, `now()` answers `t` (see `Clock.pinned`)."""
+        """While inside, `now()` answers `t` (see `AccountClock.pinned`)."""
         return self._clock.pinned(t)
 
     def advance(self, seconds: int) -> None:

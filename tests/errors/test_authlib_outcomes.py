@@ -68,7 +68,7 @@ def test_authlib_raises_the_documented_exception(name: str) -> None:
     if expected_error is not None:
         assert isinstance(caught.value, OAuthError)
         assert caught.value.error == expected_error
-    # The factory's own account of it (the README table) agrees with authlib.
+    # The factory's own account of it (the table in docs/faults.md) agrees with authlib.
     assert fault.outcome().authlib.startswith(dotted_name(caught.value))
 
 

@@ -75,7 +75,7 @@ def test_stripe_raises_the_documented_exception_after_the_documented_attempts(na
     # Retries keep one idempotency key, as against Stripe, and cost no backoff time.
     assert len(keys) == expected_attempts and len(set(keys)) == 1
     assert elapsed < 0.5
-    # The factory's own account of it (used for the README table) agrees with the SDK.
+    # The factory's own account of it (used for the table in docs/faults.md) agrees with the SDK.
     outcome = fault.outcome()
     assert outcome.stripe_attempts == expected_attempts
     assert outcome.stripe == f"stripe.{expected_class.__name__}"
