@@ -16,9 +16,9 @@ from mockkit._extras import require
 
 if TYPE_CHECKING:
     from mockkit.oauth.base import EndpointFault, OAuthFake
+    from mockkit.oauth.driver import AuthorizeError, LoginError, login
     from mockkit.oauth.github import GitHubFake, GitHubUser
     from mockkit.oauth.google import GOOGLE_DISCOVERY_URL, GoogleFake
-    from mockkit.oauth.login import AuthorizeError, LoginError, login
     from mockkit.oauth.oidc import DEFAULT_ISSUER, OIDCProviderFake, OIDCUser
     from mockkit.oauth.provider import AuthorizationCode, OAuthClient, ProviderError, Token
 
@@ -26,21 +26,21 @@ if TYPE_CHECKING:
 #: `mockkit.errors` and `mockkit.stubs` build on) imports without the `oauth` extra.
 _LAZY: dict[str, str] = {
     "AuthorizationCode": "mockkit.oauth.provider",
-    "AuthorizeError": "mockkit.oauth.login",
+    "AuthorizeError": "mockkit.oauth.driver",
     "DEFAULT_ISSUER": "mockkit.oauth.oidc",
     "EndpointFault": "mockkit.oauth.base",
     "GOOGLE_DISCOVERY_URL": "mockkit.oauth.google",
     "GitHubFake": "mockkit.oauth.github",
     "GitHubUser": "mockkit.oauth.github",
     "GoogleFake": "mockkit.oauth.google",
-    "LoginError": "mockkit.oauth.login",
+    "LoginError": "mockkit.oauth.driver",
     "OAuthClient": "mockkit.oauth.provider",
     "OAuthFake": "mockkit.oauth.base",
     "OIDCProviderFake": "mockkit.oauth.oidc",
     "OIDCUser": "mockkit.oauth.oidc",
     "ProviderError": "mockkit.oauth.provider",
     "Token": "mockkit.oauth.provider",
-    "login": "mockkit.oauth.login",
+    "login": "mockkit.oauth.driver",
 }
 
 
@@ -50,9 +50,12 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'mockkit.oauth' has no attribute {name!r}")
     require("oauth", "mockkit's OAuth and OIDC fakes")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(module)
+    # Bind every name of that module at once, so each loads with its neighbours.
+    for other, where in _LAZY.items():
+        if where == module:
+            globals()[other] = getattr(loaded, other)
+    return globals()[name]
 
 
 __all__ = [
