@@ -117,7 +117,7 @@ CARDS: dict[str, Card] = {
     "pm_card_threeDSecure2Required": Card(
         "visa", "3220", "4000000000003220", action="3ds", label="3D Secure 2 required"
     ),
-    "pm_card_authenticationRequired": Card(
+    "pm_card_authenticationRequiredOnSetup": Card(
         "visa",
         "3155",
         "4000002500003155",
@@ -125,9 +125,15 @@ CARDS: dict[str, Card] = {
         off_session_once_set_up=True,
         label="Authentication required (until set up for off-session use)",
     ),
+    "pm_card_authenticationRequired": Card(
+        "visa",
+        "3184",
+        "4000002760003184",
+        action="3ds",
+        label="Authentication required on every payment, off-session renewals included",
+    ),
 }
 CARDS["pm_card_visa_chargeDeclined"] = CARDS["pm_card_chargeDeclined"]
-CARDS["pm_card_authenticationRequiredOnSetup"] = CARDS["pm_card_authenticationRequired"]
 
 _BY_TOKEN = {"tok_" + key[len("pm_card_") :]: card for key, card in CARDS.items()}
 _BY_NUMBER = {card.number: card for card in CARDS.values()}

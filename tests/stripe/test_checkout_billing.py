@@ -303,3 +303,90 @@ def test_hosted_page_subscribes_and_saves_cards(mockkit_stripe_server: StripeSer
                           allow_redirects=False, timeout=5)  # fmt: skip
     assert saved.status_code == 303
     assert stripe.SetupIntent.retrieve(setup.setup_intent).status == "succeeded"
+
+
+def test_a_card_asking_for_3d_secure_is_authenticated_on_the_page(sdk: Driver) -> None:
+    price = _monthly(sdk, amount=2500)
+    session = sdk.create(
+        "checkout.sessions",
+        mode="subscription",
+        success_url=SUCCESS,
+        customer_email="secure@example.com",
+        line_items=[{"price": price.id, "quantity": 1}],
+    )
+    since = len(sdk.fake.events)
+    sdk.fake.complete_checkout(session.id, "pm_card_threeDSecure2Required")
+    done = sdk.retrieve("checkout.sessions", session.id, expand=["subscription", "invoice"])
+    assert (done.status, done.payment_status) == ("complete", "paid")
+    assert done.subscription.status == "active"
+    assert (done.invoice.status, done.invoice.amount_paid, done.invoice.attempt_count) == (
+        "paid",
+        2500,
+        1,
+    )
+    kinds = _types(sdk.fake, since)
+    # Created incomplete (the first payment waits for the challenge), active once it is paid.
+    created = kinds.index("customer.subscription.created")
+    assert sdk.fake.events[since + created]["data"]["object"]["status"] == "incomplete"
+    assert kinds.index("invoice.paid") < kinds.index("customer.subscription.updated")
+    assert kinds[-1] == "checkout.session.completed"
+    assert "payment_intent.payment_failed" not in kinds
+
+
+def test_a_card_that_always_asks_for_3d_secure_fails_its_renewal(fake: StripeFake) -> None:
+    # Authenticated on the page for the first payment; the renewal is off-session, where the
+    # card still asks for authentication: Stripe fails it with `invoice.payment_action_required`.
+    product = stripe.Product.create(name="Pro plan")
+    price = stripe.Price.create(
+        product=product.id, unit_amount=900, currency="usd", recurring={"interval": "month"}
+    )
+    session = stripe.checkout.Session.create(
+        mode="subscription",
+        success_url=SUCCESS,
+        line_items=[{"price": price.id, "quantity": 1}],
+    )
+    fake.complete_checkout(session.id, "pm_card_authenticationRequired")
+    sub = stripe.Subscription.retrieve(stripe.checkout.Session.retrieve(session.id).subscription)
+    assert sub.status == "active"
+    since = len(fake.events)
+    fake.advance(32 * DAY)
+    kinds = _types(fake, since)
+    assert "invoice.payment_action_required" in kinds
+    renewal = stripe.Invoice.retrieve(
+        stripe.Subscription.retrieve(sub.id).latest_invoice, expand=["payments"]
+    )
+    assert renewal.billing_reason == "subscription_cycle" and renewal.status == "open"
+    assert stripe.Subscription.retrieve(sub.id).status == "past_due"
+    waiting = stripe.PaymentIntent.retrieve(renewal.payments.data[0].payment.payment_intent)
+    assert waiting.status == "requires_action"
+    assert waiting.last_payment_error.code == "authentication_required"
+    # The customer comes back and authenticates: the invoice is paid, the member is active.
+    fake.authenticate(waiting.id)
+    assert stripe.Invoice.retrieve(renewal.id).status == "paid"
+    assert stripe.Subscription.retrieve(sub.id).status == "active"
+
+
+def test_a_3d_secure_card_on_the_served_checkout_page(
+    mockkit_stripe_server: StripeServer,
+) -> None:
+    product = stripe.Product.create(name="Pro plan")
+    price = stripe.Price.create(
+        product=product.id, unit_amount=1200, currency="usd", recurring={"interval": "month"}
+    )
+    session = stripe.checkout.Session.create(
+        mode="subscription",
+        success_url=SUCCESS,
+        line_items=[{"price": price.id, "quantity": 1}],
+    )
+    paid = requests.post(
+        session.url,
+        data={"card": "pm_card_threeDSecure2Required", "email": "page@example.com"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["Location"].startswith(
+        "https://shop.example/welcome?session_id=" + session.id
+    )
+    done = stripe.checkout.Session.retrieve(session.id, expand=["subscription"])
+    assert done.payment_status == "paid" and done.subscription.status == "active"

@@ -17,6 +17,7 @@ from mockkit.stripe.errors import (
 from mockkit.stripe.models.coupons import Coupons
 from mockkit.stripe.models.customers import Customers
 from mockkit.stripe.models.discounts import Discounts
+from mockkit.stripe.models.invoices import Invoices
 from mockkit.stripe.models.payment_intents import CANCELABLE, PaymentIntents
 from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.models.prices import Prices
@@ -487,15 +488,9 @@ class CheckoutSessions(Model):
         due = session["amount_total"] > 0
         if card.decline is not None and (due or not card.fail_on_charge_only):
             return CheckoutResult(session, card_error(card.decline))
-        if card.action == "3ds" and due:
-            return CheckoutResult(
-                session,
-                not_emulated(
-                    "3D Secure cards on subscription-mode Checkout (the first invoice's "
-                    "authentication)",
-                    "payment_method",
-                ),
-            )
+        # A card that asks for 3D Secure is authenticated on the page: the subscription starts
+        # `incomplete` and its first invoice is paid once the customer passes the challenge.
+        challenge = card.action == "3ds" and due
         items: list[dict[str, Any]] = []
         added: list[dict[str, Any]] = []
         for li in extra.line_items:
@@ -529,7 +524,7 @@ class CheckoutSessions(Model):
             "customer": session["customer"],
             "items": items,
             "default_payment_method": pm["id"],
-            "payment_behavior": "error_if_incomplete",
+            "payment_behavior": "default_incomplete" if challenge else "error_if_incomplete",
             "metadata": data.get("metadata") or {},
             "discounts": extra.discounts,
         }
@@ -545,6 +540,12 @@ class CheckoutSessions(Model):
             # Checked at creation; only a change since (say, a coupon used up) gets here.
             return CheckoutResult(session, refused)
         invoice = s.stores["invoice"].by_id.get(sub["latest_invoice"])
+        if challenge and invoice is not None and invoice["status"] == "open":
+            error = Invoices.of(s).attempt(
+                invoice, pm["id"], automatic=True, off_session=False, authenticated=True
+            )
+            if error is not None:
+                return CheckoutResult(session, error)
         paid = invoice is not None and invoice["status"] == "paid" and invoice["amount_paid"] > 0
         return self._finish(
             session,

@@ -237,7 +237,8 @@ class PaymentIntents(Model):
         """One payment attempt on `pi`: the intent as it ends up, and the decline if any.
 
         `_checkout` / `_authenticated` in `p` mark an attempt made on the hosted Checkout page
-        (no `return_url` needed, 3D Secure done on the page).
+        (no `return_url` needed, 3D Secure done on the page); `_invoice` an invoice's payment
+        (a card asking for authentication leaves it waiting in `requires_action`).
         """
         pid = pi["id"]
         extra = self._extra.setdefault(pid, _PIExtra())
@@ -265,8 +266,11 @@ class PaymentIntents(Model):
             and pm["id"] in self._methods.set_up
         )
         if card.action == "3ds" and not p.get("_authenticated") and not set_up:
-            # Nobody is there to authenticate an off-session payment: Stripe declines it.
-            if p.get("error_on_requires_action") or p.get("off_session"):
+            # Nobody is there to authenticate an off-session payment: Stripe declines it. An
+            # invoice's automatic payment waits instead (`requires_action`), so the customer
+            # can be brought back to authenticate it (`invoice.payment_action_required`).
+            waits = bool(p.get("_invoice"))
+            if p.get("error_on_requires_action") or (p.get("off_session") and not waits):
                 return pi, self._fail(
                     pi,
                     pm,
@@ -274,6 +278,14 @@ class PaymentIntents(Model):
                     card_error("authentication_required"),
                 )
             extra.card, extra.pm_id = card, pm["id"]
+            if waits and p.get("off_session"):
+                # Why it waits, as Stripe records it on a renewal that needs the customer.
+                needed = card_error("authentication_required")
+                pi["last_payment_error"] = {
+                    **needed.error_object(),
+                    "param": needed.param,
+                    "payment_method": pm.copy(),
+                }
             pi["status"] = "requires_action"
             pi["next_action"] = self._next_action(pi, extra)
             self.state.emit("payment_intent.requires_action", pi)

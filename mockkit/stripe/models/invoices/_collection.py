@@ -145,8 +145,13 @@ class InvoiceCollection(InvoicesBase):
         *,
         automatic: bool,
         off_session: bool = True,
+        authenticated: bool = False,
     ) -> StripeError | None:
-        """One payment attempt; the outcome reaches the invoice through `_payment_changed`."""
+        """One payment attempt; the outcome reaches the invoice through `_payment_changed`.
+
+        `authenticated`: the customer is present and passes 3D Secure on a hosted page
+        (Checkout), so a card that asks for authentication is charged.
+        """
         s = self.state
         extra = self._extra[invoice["id"]]
         pis = PaymentIntents.of(s)
@@ -177,9 +182,15 @@ class InvoiceCollection(InvoicesBase):
             )
         extra.automatic = automatic
         try:
-            _, error = pis.attempt(
-                pi, {"payment_method": pm, "off_session": off_session, "_checkout": True}
-            )
+            attempt: dict[str, Any] = {
+                "payment_method": pm,
+                "off_session": off_session,
+                "_checkout": True,
+                "_invoice": True,
+            }
+            if authenticated:
+                attempt["_authenticated"] = True
+            _, error = pis.attempt(pi, attempt)
         finally:
             extra.automatic = False
         return error
