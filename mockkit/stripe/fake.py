@@ -27,6 +27,7 @@ from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import expand
 from mockkit.stripe.idempotency import Idempotency, Saved
+from mockkit.stripe.models.billing_portal_configurations import BillingPortalConfigurations
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.models.setup_intents import SetupIntents
@@ -123,7 +124,8 @@ class StripeFake(BaseFake):
     `fake.clock`). `seed`: make generated ids reproducible. `api_version`: the account's
     default API version, what requests without `Stripe-Version` and the account's events are
     answered as (default: the version the installed stripe-python pins); settable later as
-    `fake.api_version`.
+    `fake.api_version`. `billing_portal_default=False`: start as an account that never saved
+    its customer portal settings (no default portal configuration; kept by `reset()`).
     """
 
     hosts: ClassVar[tuple[str, ...]] = hosts_of("stripe")
@@ -136,6 +138,7 @@ class StripeFake(BaseFake):
         clock: Callable[[], float] | None = None,
         seed: int | None = None,
         api_version: str | None = None,
+        billing_portal_default: bool = True,
     ) -> None:
         super().__init__()
         if api_key is not None and not api_key.startswith(("sk_test_", "rk_test_")):
@@ -144,7 +147,8 @@ class StripeFake(BaseFake):
         #: The secret every event delivered by this fake is signed with.
         self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(16)
         self._seed = seed
-        self.state = StripeState(clock, seed)
+        self._portal_default = billing_portal_default
+        self.state = self._new_state(clock)
         if api_version is not None:
             self.api_version = api_version
         self._idempotency = Idempotency()
@@ -292,11 +296,17 @@ class StripeFake(BaseFake):
         with self._lock:
             listeners, billing = self.state.listeners, self.state.billing
             version = self.state.api_version
-            self.state = StripeState(self.state.clock, self._seed)
+            self.state = self._new_state(self.state.clock)
             self.state.listeners = listeners
             self.state.billing = billing
             self.state.api_version = version
             self._idempotency.clear()
+
+    def _new_state(self, clock: Callable[[], float] | None) -> StripeState:
+        state = StripeState(clock, self._seed)
+        if not self._portal_default:
+            BillingPortalConfigurations.of(state).forget_default()
+        return state
 
     def complete_checkout(
         self, session_id: str, payment_method: str = "pm_card_visa", *, email: str | None = None

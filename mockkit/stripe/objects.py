@@ -26,6 +26,8 @@ from mockkit.stripe.transaction import Tracked
 __all__ = [
     "API_VERSION",
     "KINDS",
+    "billing_portal_configuration",
+    "billing_portal_session",
     "build",
     "charge",
     "checkout_session",
@@ -284,6 +286,36 @@ _FRESH: dict[str, dict[str, Any]] = {
     "promotion_code": {"active": True, "expires_at": None},
     "discount": {},
     "test_helpers.test_clock": {"status_details": {}},
+    "billing_portal.configuration": {
+        "business_profile": {
+            "headline": None,
+            "privacy_policy_url": None,
+            "terms_of_service_url": None,
+        },
+        "features": {
+            "customer_update": {"allowed_updates": [], "enabled": False},
+            "invoice_history": {"enabled": True},
+            "payment_method_update": {"enabled": True, "payment_method_configuration": None},
+            "subscription_cancel": {
+                "cancellation_reason": {"enabled": False, "options": []},
+                "enabled": True,
+                "mode": "at_period_end",
+                "proration_behavior": "none",
+            },
+            "subscription_update": {
+                "billing_cycle_anchor": None,
+                "default_allowed_updates": [],
+                "enabled": False,
+                "products": [],
+                "proration_behavior": "none",
+                "schedule_at_period_end": {"conditions": []},
+                "trial_update_behavior": "end_trial",
+            },
+        },
+        "is_default": False,
+        "metadata": {},
+    },
+    "billing_portal.session": {"flow": None, "return_url": None},
 }
 
 
@@ -467,6 +499,22 @@ def test_clock(**overrides: Any) -> dict[str, Any]:
     obj = _public("test_helpers.test_clock", {}, overrides)
     if "frozen_time" not in overrides:
         obj["frozen_time"] = obj["created"]
+    return obj
+
+
+def billing_portal_configuration(**overrides: Any) -> dict[str, Any]:
+    """A new customer portal configuration (`bpc_...`) with the Dashboard's default features."""
+    obj = _public("billing_portal.configuration", {}, overrides)
+    if "updated" not in overrides:
+        obj["updated"] = obj["created"]
+    return obj
+
+
+def billing_portal_session(**overrides: Any) -> dict[str, Any]:
+    """A new customer portal session (`bps_...`) whose `url` points at Stripe's portal."""
+    obj = _public("billing_portal.session", {}, overrides)
+    if "url" not in overrides:
+        obj["url"] = f"https://billing.stripe.com/p/session/test_{new_id('', 40)}"
     return obj
 
 

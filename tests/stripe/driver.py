@@ -37,6 +37,8 @@ CLASSES: dict[str, Any] = {
     "promotion_codes": stripe.PromotionCode,
     "setup_intents": stripe.SetupIntent,
     "test_helpers.test_clocks": stripe.test_helpers.TestClock,
+    "billing_portal.configurations": stripe.billing_portal.Configuration,
+    "billing_portal.sessions": stripe.billing_portal.Session,
 }
 
 

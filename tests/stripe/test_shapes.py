@@ -33,6 +33,8 @@ PREFIXES = {
     "promotion_code": "promo_",
     "discount": "di_",
     "test_helpers.test_clock": "clock_",
+    "billing_portal.configuration": "bpc_",
+    "billing_portal.session": "bps_",
 }
 #: Keys of Stripe's published example that the API version stripe-python pins removed
 #: (`Invoice.subscription` went in 2025-03-31.basil; its `parent` says it now).
@@ -69,7 +71,10 @@ def one_of_each(fake: StripeFake) -> dict[str, dict[str, Any]]:
         line_items=[{"price": price.id, "quantity": 1}],
     )
     event = stripe.Event.retrieve(fake.events[-1]["id"])
-    found = [customer, pm, product, price, pi, charge, refund, session, event]
+    portal = stripe.billing_portal.Session.create(customer=customer.id)
+    configuration = stripe.billing_portal.Configuration.retrieve(portal.configuration)
+    found = [customer, pm, product, price, pi, charge, refund, session, event, portal]
+    found.append(configuration)
     got = {o.object: o.to_dict() for o in found}
     billing = billing_objects(fake)
     billing.pop("line_item")  # lives inside its invoice, not stored on its own
@@ -118,6 +123,8 @@ def test_factories_work_without_a_fake(kind: str) -> None:
         "promotion_code": objects.promotion_code,
         "discount": objects.discount,
         "test_helpers.test_clock": objects.test_clock,
+        "billing_portal.configuration": objects.billing_portal_configuration,
+        "billing_portal.session": objects.billing_portal_session,
     }[kind]
     if kind == "event":
         obj = factory()
