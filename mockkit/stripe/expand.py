@@ -30,11 +30,19 @@ def _lookup(s: StripeState, kind: str, oid: str) -> Any:
     return oid
 
 
+def _searched(kind: str, paths: list[str]) -> tuple[str, list[str]]:
+    # A search result expands as a list does, and `total_count` is the search's own to add.
+    if kind.startswith("search:"):
+        return "list:" + kind[7:], [p for p in paths if p != "total_count"]
+    return kind, paths
+
+
 def check_expand(kind: str, paths: list[str]) -> None:
     """Refuse paths that cannot be expanded, before the request changes anything.
 
     Stripe validates `expand` up front: a create with a bad path creates nothing.
     """
+    kind, paths = _searched(kind, paths)
     for path in paths:
         segments = path.split(".")
         if len(segments) > 4:
@@ -68,6 +76,7 @@ def check_expand(kind: str, paths: list[str]) -> None:
 
 def expand(s: StripeState, obj: dict[str, Any], kind: str, paths: list[str]) -> dict[str, Any]:
     """`obj` with each dotted path in `paths` expanded (objects are copied, never changed)."""
+    kind, paths = _searched(kind, paths)
     for path in paths:
         segments = path.split(".")
         if len(segments) > 4:

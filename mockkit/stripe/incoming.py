@@ -62,7 +62,10 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
                 "supported.",
             )
         method = request.method
-        found = ROUTES.match(method, path) if not path.endswith("/search") else None
+        found = ROUTES.match(method, path)
+        if found is not None and path.endswith("/search") and "{" in found[0].template:
+            # `/v1/refunds/search` is an unknown URL on Stripe, not the refund "search".
+            found = None
         if found is None:
             try:  # decoded params still help in the request log
                 request.params = decode(request.form() if method == "POST" else request.query)

@@ -88,6 +88,12 @@ class Driver:
             return CLASSES[name].list(**params)
         return self._service(name).list(params=params)
 
+    def search(self, name: str, /, **params: Any) -> Any:
+        """One page of a search (`Resource.search(query=...)`)."""
+        if self.style == "module":
+            return CLASSES[name].search(**params)
+        return self._service(name).search(params=params)
+
     def action(self, name: str, action: str, oid: str, /, **params: Any) -> Any:
         """A custom method such as `confirm`, `capture`, `cancel`, `attach`, `expire`."""
         if self.style == "module":

@@ -20,6 +20,7 @@ from mockkit.stripe.params import (
     Str,
 )
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 __all__ = ["CUSTOMER_SPEC"]
@@ -111,3 +112,19 @@ def list_customer_payment_methods(s: StripeState, p: dict[str, Any], id: str) ->
         f"/v1/customers/{id}/payment_methods",
         {"customer": id, "type": p.get("type")},
     )
+
+
+#: What Stripe lets customers be searched by (its "query fields" for the resource).
+CUSTOMERS_SEARCH_FIELDS: dict[str, Field] = {
+    "created": Field("created", "number"),
+    "email": Field("email", substring=True),
+    "metadata": Field("metadata"),
+    "name": Field("name", substring=True),
+    "phone": Field("phone", substring=True),
+}
+
+
+@endpoint("GET", "/v1/customers/search", SEARCH_SPEC, ("query",), kind="search:customer")
+def search_customers(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search customers with Stripe's search query language, newest first."""
+    return search(s, "customer", "customers", CUSTOMERS_SEARCH_FIELDS, p)

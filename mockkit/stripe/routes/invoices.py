@@ -26,6 +26,7 @@ from mockkit.stripe.params import (
 )
 from mockkit.stripe.routes.subscriptions import PRORATION_BEHAVIOR
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 _COLLECTION = Enum("charge_automatically", "send_invoice")
@@ -342,3 +343,26 @@ def create_preview(s: StripeState, p: dict[str, Any]) -> Any:
                 "subscription_details[proration_date]",
             )
     return subs.preview(sub, changes, details.get("proration_behavior") or "create_prorations", at)
+
+
+#: What Stripe lets invoices be searched by (its "query fields" for the resource).
+INVOICES_SEARCH_FIELDS: dict[str, Field] = {
+    "created": Field("created", "number"),
+    "currency": Field("currency", "token"),
+    "customer": Field("customer", "token"),
+    "last_finalization_error_code": Field("last_finalization_error.code", "token"),
+    "last_finalization_error_type": Field("last_finalization_error.type", "token"),
+    "metadata": Field("metadata"),
+    "number": Field("number"),
+    "receipt_number": Field("receipt_number"),
+    "status": Field("status", "token"),
+    # Stored as the newest API version has it: under the invoice's parent.
+    "subscription": Field("parent.subscription_details.subscription", "token"),
+    "total": Field("total", "number"),
+}
+
+
+@endpoint("GET", "/v1/invoices/search", SEARCH_SPEC, ("query",), kind="search:invoice")
+def search_invoices(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search invoices with Stripe's search query language, newest first."""
+    return search(s, "invoice", "invoices", INVOICES_SEARCH_FIELDS, p)

@@ -24,6 +24,7 @@ from mockkit.stripe.params import (
     Str,
 )
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 __all__ = ["CAPTURE_METHOD", "PI_COMMON", "SHIPPING"]
@@ -146,3 +147,22 @@ def cancel_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
 def list_payment_intents(s: StripeState, p: dict[str, Any]) -> Any:
     """List PaymentIntents (optionally of one customer)."""
     return paginate(s, "payment_intent", p, "/v1/payment_intents", {"customer": p.get("customer")})
+
+
+#: What Stripe lets payment_intents be searched by (its "query fields" for the resource).
+PAYMENT_INTENTS_SEARCH_FIELDS: dict[str, Field] = {
+    "amount": Field("amount", "number"),
+    "created": Field("created", "number"),
+    "currency": Field("currency", "token"),
+    "customer": Field("customer", "token"),
+    "metadata": Field("metadata"),
+    "status": Field("status", "token"),
+}
+
+
+@endpoint(
+    "GET", "/v1/payment_intents/search", SEARCH_SPEC, ("query",), kind="search:payment_intent"
+)
+def search_payment_intents(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search PaymentIntents with Stripe's search query language, newest first."""
+    return search(s, "payment_intent", "payment_intents", PAYMENT_INTENTS_SEARCH_FIELDS, p)

@@ -21,6 +21,7 @@ from mockkit.stripe.params import (
     Str,
 )
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 __all__ = ["PRICE_DATA", "PRICE_SPEC", "RECURRING"]
@@ -123,3 +124,20 @@ def list_prices(s: StripeState, p: dict[str, Any]) -> Any:
     if p.get("lookup_keys"):
         result["data"] = [o for o in result["data"] if o["lookup_key"] in p["lookup_keys"]]
     return result
+
+
+#: What Stripe lets prices be searched by (its "query fields" for the resource).
+PRICES_SEARCH_FIELDS: dict[str, Field] = {
+    "active": Field("active", "boolean"),
+    "currency": Field("currency", "token"),
+    "lookup_key": Field("lookup_key"),
+    "metadata": Field("metadata"),
+    "product": Field("product", "token"),
+    "type": Field("type", "token"),
+}
+
+
+@endpoint("GET", "/v1/prices/search", SEARCH_SPEC, ("query",), kind="search:price")
+def search_prices(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search prices with Stripe's search query language, newest first."""
+    return search(s, "price", "prices", PRICES_SEARCH_FIELDS, p)

@@ -9,6 +9,7 @@ from mockkit.stripe.models.products import Products
 from mockkit.stripe.params import BOOL, METADATA, STATEMENT_DESCRIPTOR, STR, Arr, Coercer
 from mockkit.stripe.routes.prices import PRICE_DATA
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 __all__ = ["PRODUCT_SPEC"]
@@ -69,3 +70,20 @@ def list_products(s: StripeState, p: dict[str, Any]) -> Any:
     if p.get("ids"):
         result["data"] = [o for o in result["data"] if o["id"] in p["ids"]]
     return result
+
+
+#: What Stripe lets products be searched by (its "query fields" for the resource).
+PRODUCTS_SEARCH_FIELDS: dict[str, Field] = {
+    "active": Field("active", "boolean"),
+    "description": Field("description", substring=True),
+    "metadata": Field("metadata"),
+    "name": Field("name", substring=True),
+    "shippable": Field("shippable", "boolean"),
+    "url": Field("url"),
+}
+
+
+@endpoint("GET", "/v1/products/search", SEARCH_SPEC, ("query",), kind="search:product")
+def search_products(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search products with Stripe's search query language, newest first."""
+    return search(s, "product", "products", PRODUCTS_SEARCH_FIELDS, p)

@@ -27,6 +27,7 @@ from mockkit.stripe.params import (
     Str,
 )
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 __all__ = ["ITEM", "PAYMENT_BEHAVIOR", "PRORATION_BEHAVIOR"]
@@ -288,3 +289,17 @@ def _compare(op: str, value: int, limit: int) -> bool:
         "lt": value < limit,
         "lte": value <= limit,
     }[op]
+
+
+#: What Stripe lets subscriptions be searched by (its "query fields" for the resource).
+SUBSCRIPTIONS_SEARCH_FIELDS: dict[str, Field] = {
+    "created": Field("created", "number"),
+    "metadata": Field("metadata"),
+    "status": Field("status", "token"),
+}
+
+
+@endpoint("GET", "/v1/subscriptions/search", SEARCH_SPEC, ("query",), kind="search:subscription")
+def search_subscriptions(s: StripeState, p: dict[str, Any]) -> Any:
+    """Search subscriptions with Stripe's search query language, newest first."""
+    return search(s, "subscription", "subscriptions", SUBSCRIPTIONS_SEARCH_FIELDS, p)
