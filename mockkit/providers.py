@@ -124,13 +124,19 @@ STRIPE = Provider(
     name="stripe",
     title="Stripe",
     fake="mockkit.stripe:StripeFake",
-    hosts=("https://api.stripe.com", "https://checkout.stripe.com", "https://hooks.stripe.com"),
+    hosts=(
+        "https://api.stripe.com",
+        "https://checkout.stripe.com",
+        "https://hooks.stripe.com",
+        "https://billing.stripe.com",
+    ),
     summary="a stateful Stripe test mode that the unmodified stripe-python talks to",
     preset="stripe",
     other_hosts=("https://files.stripe.com", "https://connect.stripe.com"),
     paths=(
         ("/c/pay/", "https://checkout.stripe.com"),
         ("/3d_secure_2/", "https://hooks.stripe.com"),
+        ("/p/session/", "https://billing.stripe.com"),
         ("/", "https://api.stripe.com"),
     ),
     settings=(

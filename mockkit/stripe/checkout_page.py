@@ -12,7 +12,7 @@ from typing import Any
 
 from mockkit.stripe.cards import CARDS
 
-__all__ = ["PAGE_CARDS", "challenge_page", "checkout_page", "message_page", "money"]
+__all__ = ["PAGE_CARDS", "challenge_page", "checkout_page", "message_page", "money", "page"]
 
 #: The test cards offered on the payment page, in order.
 PAGE_CARDS = (
@@ -47,7 +47,8 @@ def money(amount: int, currency: str) -> str:
     return symbols[currency] + value if currency in symbols else f"{value} {currency.upper()}"
 
 
-def _page(title: str, body: str, status_note: str = "") -> str:
+def page(title: str, body: str, status_note: str = "") -> str:
+    """A whole test-mode page: `title`, the test-mode banner, `body`."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
@@ -99,13 +100,13 @@ def checkout_page(
         f"<button id=pay type=submit>{button}</button></form>"
         f"{cancel_html}"
     )
-    return _page("Checkout (mockkit test mode)", body)
+    return page("Checkout (mockkit test mode)", body)
 
 
 def message_page(title: str, message: str, link: str | None = None, link_text: str = "") -> str:
     """A page saying why a session cannot be paid (complete, expired, unknown)."""
     link_html = f'<p><a id=back href="{escape(link)}">{escape(link_text)}</a></p>' if link else ""
-    return _page(title, f"<h1>{escape(title)}</h1><p id=message>{escape(message)}</p>{link_html}")
+    return page(title, f"<h1>{escape(title)}</h1><p id=message>{escape(message)}</p>{link_html}")
 
 
 def challenge_page(payment_intent: dict[str, Any]) -> str:
@@ -122,4 +123,4 @@ def challenge_page(payment_intent: dict[str, Any]) -> str:
         "<button id=complete name=action value=complete type=submit>Complete</button> "
         "<button id=fail name=action value=fail type=submit>Fail</button></form>"
     )
-    return _page("3D Secure (mockkit test mode)", body)
+    return page("3D Secure (mockkit test mode)", body)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, NamedTuple
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
-from mockkit.stripe import hosted, incoming, versions, webhooks
+from mockkit.stripe import hosted, incoming, portal, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import expand
@@ -105,7 +105,7 @@ class StripeServer(LoopbackServer):
         return self.start()
 
 
-class StripeFake(BaseFake):
+class StripeFake(portal.PortalActions, BaseFake):
     """A Stripe account in test mode, with its own state, for the real stripe-python SDK.
 
     ::
@@ -514,6 +514,8 @@ class StripeFake(BaseFake):
             self.parse(request)
         parsed = request.parsed
         if parsed is incoming.HOSTED:
+            if request.path.startswith("/p/") or request.host == "billing.stripe.com":
+                return portal.page(self.state, request)
             if request.path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
                 return hosted.checkout(self.state, request)
             return hosted.challenge(self.state, request)

@@ -20,7 +20,8 @@ from mockkit.stripe.routing import Endpoint
 
 __all__ = ["HOSTED", "UNRECOGNIZED", "Parsed", "parse"]
 
-#: A hosted page (Checkout, 3D Secure): answered by `mockkit.stripe.hosted`.
+#: A hosted page (Checkout, 3D Secure, the customer portal): answered by `mockkit.stripe.hosted`
+#: and `mockkit.stripe.portal`.
 HOSTED = object()
 #: An API path no endpoint matches.
 UNRECOGNIZED = object()
@@ -47,8 +48,9 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
     parameters as sent, for the request log).
     """
     path = request.path
-    if path.startswith(("/c/pay/", "/3d_secure_2/hosted/")) or request.host == (
-        "checkout.stripe.com"
+    if path.startswith(("/c/pay/", "/3d_secure_2/hosted/", "/p/")) or request.host in (
+        "checkout.stripe.com",
+        "billing.stripe.com",
     ):
         return HOSTED
     try:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.errors import invalid_request, not_emulated, param_error
+from mockkit.stripe.errors import StripeError, invalid_request, not_emulated, param_error
 from mockkit.stripe.models.billing_portal_configurations import BillingPortalConfigurations
+from mockkit.stripe.models.customers import Customers
+from mockkit.stripe.models.payment_methods import PaymentMethods
+from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
@@ -254,3 +257,192 @@ class BillingPortalSessions(Model):
     def subscriptions_of(self, session: Obj) -> list[Obj]:
         """The session customer's subscriptions the portal shows, oldest first."""
         return Subscriptions.of(self.state).of_customer(session["customer"])
+
+    # ---- what the customer does on the portal page ---------------------------------------------
+
+    def opened(self, secret: str) -> Obj:
+        """The session of the link `secret`, visited now: a 404 if unknown, a 410 if expired."""
+        sid = self.by_secret.get(secret)
+        if sid is None or sid not in self.store.by_id:
+            raise invalid_request("No such portal session.", status=404)
+        return self.visit(self.store.by_id[sid])
+
+    def visit(self, session: Obj) -> Obj:
+        """Record a visit of `session` (the first starts its hour), or a 410 if it expired."""
+        now = self.state.now()
+        first = self.first_visit.get(session["id"])
+        if first is None and now > session["created"] + FIRST_VISIT_WITHIN:
+            raise invalid_request(
+                "This portal session has expired: its link was not opened within 5 minutes. "
+                "Create a new session.",
+                status=410,
+            )
+        if first is not None and now > first + OPEN_FOR:
+            raise invalid_request(
+                "This portal session has expired. Create a new session.", status=410
+            )
+        if first is None:
+            self.first_visit[session["id"]] = now
+        return session
+
+    def configuration_of(self, session: Obj) -> Obj:
+        """The configuration `session` was created with."""
+        return BillingPortalConfigurations.of(self.state).get(session["configuration"])
+
+    def pending_flow(self, session: Obj) -> dict[str, Any] | None:
+        """The session's flow while it is not carried out yet (None: the whole portal)."""
+        flow: dict[str, Any] | None = session["flow"]
+        return None if flow is None or session["id"] in self.completed else flow
+
+    def _feature(self, session: Obj, feature: str) -> dict[str, Any]:
+        settings: dict[str, Any] = self.configuration_of(session)["features"][feature]
+        if not settings["enabled"]:
+            raise invalid_request(
+                f"This portal does not offer {feature.replace('_', ' ')}.", status=403
+            )
+        return settings
+
+    def _allowed(self, session: Obj, kinds: tuple[str, ...], sid: str | None = None) -> None:
+        """Refuse an action outside the session's deep link, while the flow is pending."""
+        flow = self.pending_flow(session)
+        if flow is None:
+            if session["flow"] is not None and session["flow"]["after_completion"]["type"] != (
+                "portal_homepage"
+            ):
+                raise invalid_request(
+                    "This portal session's flow is complete; create a new session.", status=409
+                )
+            return
+        if flow["type"] not in kinds:
+            raise invalid_request(
+                f"This portal session is for {flow['type'].replace('_', ' ')} only.", status=409
+            )
+        target = (flow.get(flow["type"]) or {}).get("subscription")
+        if sid is not None and target is not None and target != sid:
+            raise invalid_request(
+                f"This portal session is for the subscription {target} only.", status=409
+            )
+
+    def own_subscription(self, session: Obj, sid: str) -> Obj:
+        """A subscription of the session's customer the portal can act on (404 / 409 else)."""
+        sub = self.state.stores["subscription"].by_id.get(sid)
+        if sub is None or sub["customer"] != session["customer"]:
+            raise invalid_request(f"No such subscription for this customer: {sid}", status=404)
+        if sub["status"] not in LIVE:
+            raise invalid_request(f"This subscription is {sub['status']}.", status=409)
+        return sub
+
+    def _done(self, session: Obj) -> None:
+        if session["flow"] is not None:
+            self.completed.add(session["id"])
+
+    def cancel(self, session: Obj, sid: str, reason: str | None = None) -> Obj:
+        """Cancel a subscription as the configuration says: at the period end or now.
+
+        The same code path as `POST /v1/subscriptions/{id}` with `cancel_at_period_end=true`
+        (mode `at_period_end`) or `DELETE /v1/subscriptions/{id}` (mode `immediately`; with
+        `create_prorations`, `prorate` and `invoice_now`, so the unused time is credited to
+        the customer's balance at once).
+        """
+        settings = self._feature(session, "subscription_cancel")
+        self._allowed(session, ("subscription_cancel",), sid)
+        sub = self.own_subscription(session, sid)
+        if sub["cancel_at_period_end"] or sub["cancel_at"]:
+            raise invalid_request("This subscription is already set to cancel.", status=409)
+        reasons = settings["cancellation_reason"]
+        details: dict[str, Any] = {}
+        if reason:
+            if not reasons["enabled"] or reason not in reasons["options"]:
+                raise invalid_request(f"Unknown cancellation reason: {reason}", status=400)
+            details = {"feedback": reason}
+        subs = Subscriptions.of(self.state)
+        if settings["mode"] == "immediately":
+            prorate = settings["proration_behavior"] == "create_prorations"
+            params: dict[str, Any] = {"prorate": prorate, "invoice_now": prorate}
+            if details:
+                params["cancellation_details"] = details
+            sub = subs.cancel(sid, params)
+        else:
+            params = {"cancel_at_period_end": True}
+            if details:
+                params["cancellation_details"] = details
+            sub = subs.modify(sid, params)
+        self._done(session)
+        return sub
+
+    def switch(self, session: Obj, sid: str, price: str) -> Obj:
+        """Move a subscription to another price the configuration offers.
+
+        The same code path as `POST /v1/subscriptions/{id}` with the item's new `price` and the
+        configuration's `proration_behavior` (and `trial_end=now` for a trialing subscription
+        when `trial_update_behavior` is `end_trial`).
+        """
+        settings = self._feature(session, "subscription_update")
+        if "price" not in settings["default_allowed_updates"]:
+            raise invalid_request("This portal does not offer plan changes.", status=403)
+        self._allowed(session, ("subscription_update", "subscription_update_confirm"), sid)
+        sub = self.own_subscription(session, sid)
+        item = self.single_item(sub, "subscription")
+        config = self.configuration_of(session)
+        if price not in self.state.stores["price"].by_id:
+            raise invalid_request(f"No such price: {price}", status=404)
+        self.offered_price(config, price, "price")
+        flow = self.pending_flow(session)
+        if flow is not None and flow["type"] == "subscription_update_confirm":
+            wanted = flow["subscription_update_confirm"]["items"][0]["price"]
+            if price != wanted:
+                raise invalid_request(
+                    f"This portal session confirms the change to {wanted} only.", status=409
+                )
+        if item["price"]["id"] == price:
+            raise invalid_request("The subscription is already on this price.", status=409)
+        params: dict[str, Any] = {
+            "items": [{"id": item["id"], "price": price}],
+            "proration_behavior": settings["proration_behavior"],
+        }
+        if sub["status"] == "trialing" and settings["trial_update_behavior"] == "end_trial":
+            params["trial_end"] = "now"
+        sub = Subscriptions.of(self.state).modify(sid, params)
+        self._done(session)
+        return sub
+
+    def update_card(self, session: Obj, card: str) -> tuple[Obj, StripeError | None]:
+        """Save a new card as the customer's default: `(customer, decline or None)`.
+
+        As on Stripe's portal, through a SetupIntent (authenticated on the page when the card
+        asks for 3D Secure); on success the card becomes the customer's
+        `invoice_settings.default_payment_method` and the default payment method of each of
+        their live subscriptions that names one. A declined card is recorded as Stripe records
+        it (the failed SetupIntent stays) and changes nothing else.
+        """
+        self._feature(session, "payment_method_update")
+        self._allowed(session, ("payment_method_update",))
+        s = self.state
+        cid = session["customer"]
+        pm = PaymentMethods.of(s).lookup(card, "payment_method", 404)
+        if pm["customer"] not in (None, cid):
+            raise invalid_request(f"No such payment method: {card}", status=404)
+        intents = SetupIntents.of(s)
+        si = intents.create(
+            {"customer": cid, "usage": "off_session", "allowed_payment_method_types": ["card"]}
+        )
+        try:
+            si = intents.confirm(si["id"], {"payment_method": pm["id"]})
+            if si["status"] == "requires_action":
+                si = intents.authenticate(si["id"])
+        except StripeError as declined:
+            if not declined.keep_state:
+                raise
+            return Customers.of(s).get(cid), declined
+        if si["status"] != "succeeded":
+            error = (si["last_setup_error"] or {}).get("message") or "Your card was declined."
+            return Customers.of(s).get(cid), invalid_request(error, status=402)
+        customer = Customers.of(s).modify(
+            cid, {"invoice_settings": {"default_payment_method": pm["id"]}}
+        )
+        subs = Subscriptions.of(s)
+        for sub in subs.of_customer(cid):
+            if sub["status"] in LIVE and sub["default_payment_method"] not in (None, pm["id"]):
+                subs.modify(sub["id"], {"default_payment_method": pm["id"]})
+        self._done(session)
+        return customer, None
