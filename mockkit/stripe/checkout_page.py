@@ -58,9 +58,18 @@ def page(title: str, body: str, status_note: str = "") -> str:
 
 
 def checkout_page(
-    session: dict[str, Any], line_items: list[dict[str, Any]], error: str | None = None
+    session: dict[str, Any],
+    line_items: list[dict[str, Any]],
+    error: str | None = None,
+    *,
+    code_error: bool = False,
 ) -> str:
-    """The payment page of an open Checkout Session (with a decline message when given)."""
+    """The payment page of an open Checkout Session (with a decline message when given).
+
+    With `allow_promotion_codes`, a promotion code field (`#promotion-code`, `#apply-code`);
+    an applied code shows as a `#discount` line; `code_error`: `error` is about the code
+    (`#code-error`).
+    """
     rows = "".join(
         f"<tr><td>{escape(str(li['description'] or 'Item'))} &times; {li['quantity']}</td>"
         f"<td class=amount>{escape(money(li['amount_total'], li['currency']))}</td></tr>"
@@ -73,6 +82,22 @@ def checkout_page(
     )
     email = session.get("customer_email") or ""
     error_html = f"<div id=error role=alert>{escape(error)}</div>" if error else ""
+    code_html = ""
+    if session.get("allow_promotion_codes") and session.get("mode") != "setup":
+        code_html = (
+            "<label for=promotion-code>Promotion code</label>"
+            "<input id=promotion-code name=promotion_code autocomplete=off>"
+            "<button id=apply-code name=op value=apply type=submit>Apply</button>"
+        )
+        if code_error and error:
+            code_html += f"<div id=code-error role=alert>{escape(error)}</div>"
+            error_html = ""
+    discount = (session.get("total_details") or {}).get("amount_discount") or 0
+    if discount:
+        rows += (
+            "<tr id=discount><td>Discount</td>"
+            f"<td class=amount>-{escape(money(discount, session['currency']))}</td></tr>"
+        )
     cancel = session.get("cancel_url")
     cancel_html = (
         f'<p><a id=cancel href="{escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
@@ -97,7 +122,7 @@ def checkout_page(
         "<label for=email>Email</label>"
         f'<input id=email name=email type=email value="{escape(email)}">'
         f"<label for=card>Test card</label><select id=card name=card>{options}</select>"
-        f"<button id=pay type=submit>{button}</button></form>"
+        f"{code_html}<button id=pay name=op value=pay type=submit>{button}</button></form>"
         f"{cancel_html}"
     )
     return page("Checkout (mockkit test mode)", body)

@@ -22,13 +22,12 @@ from typing import Any, ClassVar, NamedTuple
 from mockkit.fake import BaseFake
 from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
-from mockkit.stripe import hosted, incoming, portal, versions, webhooks
+from mockkit.stripe import checkout_codes, hosted, incoming, portal, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import expand
 from mockkit.stripe.idempotency import Idempotency, Saved
 from mockkit.stripe.models.billing_portal_configurations import BillingPortalConfigurations
-from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
@@ -309,7 +308,12 @@ class StripeFake(portal.PortalActions, BaseFake):
         return state
 
     def complete_checkout(
-        self, session_id: str, payment_method: str = "pm_card_visa", *, email: str | None = None
+        self,
+        session_id: str,
+        payment_method: str = "pm_card_visa",
+        *,
+        email: str | None = None,
+        promotion_code: str | None = None,
     ) -> dict[str, Any]:
         """Pay an open Checkout Session as a customer would on the hosted page.
 
@@ -319,13 +323,15 @@ class StripeFake(portal.PortalActions, BaseFake):
         subscription paid with the card (or trialing); in `mode=setup` it confirms the
         session's SetupIntent, saving the card. A declined card leaves the session open, emits
         `payment_intent.payment_failed` and raises `CheckoutError` with the decline message;
-        so does a session that is unknown, complete or expired.
+        so does a session that is unknown, complete or expired. `promotion_code`: the code the
+        customer enters (the session must allow them); one that is invalid, expired or does not
+        apply raises `CheckoutError` with the page's message and changes nothing.
         """
         with self._lock:
             try:
                 with self.state.serving(), self.state.transaction():
-                    result = CheckoutSessions.of(self.state).complete(
-                        session_id, payment_method, email
+                    result = checkout_codes.complete(
+                        self.state, session_id, payment_method, email, promotion_code
                     )
             except StripeError as exc:
                 raise CheckoutError(exc.message) from None

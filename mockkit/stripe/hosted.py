@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockkit.http import Request, Response
-from mockkit.stripe import checkout_page
+from mockkit.stripe import checkout_codes, checkout_page
 from mockkit.stripe.errors import StripeError
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.models.payment_intents import PaymentIntents
@@ -60,6 +60,16 @@ def checkout(state: StripeState, request: Request) -> Response:
     if request.method != "POST":
         return Response.html(checkout_page.checkout_page(session, items))
     form = dict(parse_qsl(request.text, keep_blank_values=True))
+    code = form.get("promotion_code", "").strip() or None
+    if form.get("op") == "apply":
+        try:
+            with state.transaction():
+                checkout_codes.apply(state, sid, code or "")
+        except StripeError as exc:
+            # The code is refused as a whole (nothing changed): the customer sees why.
+            page = checkout_page.checkout_page(session, items, exc.message, code_error=True)
+            return Response.html(page, exc.status if 400 <= exc.status < 500 else 400)
+        return Response.html(checkout_page.checkout_page(session, items))
     card = form.get("card") or "pm_card_visa"
     if card not in checkout_page.PAGE_CARDS:
         return Response.html(
@@ -68,7 +78,7 @@ def checkout(state: StripeState, request: Request) -> Response:
     try:
         with state.serving(base_url=request.base_url, served=request.served):
             with state.transaction():
-                result = sessions.complete(sid, card, form.get("email") or None)
+                result = checkout_codes.complete(state, sid, card, form.get("email") or None, code)
     except StripeError as exc:
         # Refused as a whole (nothing was changed): the customer sees why, on the page.
         status = exc.status if 400 <= exc.status < 500 else 400

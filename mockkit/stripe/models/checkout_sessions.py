@@ -354,6 +354,10 @@ class CheckoutSessions(Model):
             },
         )
 
+    def priced(self, sid: str) -> _SessionExtra:
+        """What the session keeps besides its object: line items, discounts, trial end."""
+        return self._extra[sid]
+
     def line_items(self, sid: str) -> list[Obj]:
         """The line items of a Checkout Session, in the order given."""
         self.get(sid)
