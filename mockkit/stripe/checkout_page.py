@@ -72,7 +72,7 @@ def checkout_page(
     """
     rows = "".join(
         f"<tr><td>{escape(str(li['description'] or 'Item'))} &times; {li['quantity']}</td>"
-        f"<td class=amount>{escape(money(li['amount_total'], li['currency']))}</td></tr>"
+        f"<td class=amount>{escape(money(li['amount_subtotal'], li['currency']))}</td></tr>"
         for li in line_items
     )
     options = "".join(

@@ -215,6 +215,8 @@ def test_the_page_offers_the_code_field_and_applies_a_code(sdk: Driver) -> None:
     applied = _post(session.url, op="apply", promotion_code="summer")
     assert applied.status_code == 200
     assert "id=discount" in applied.text and "-$5.00" in applied.text
+    # The line at its price, the discount under it, the total: $20.00 - $5.00 = $15.00.
+    assert "Club &times; 1</td><td class=amount>$20.00</td>" in applied.text
     assert "<span id=total>$15.00</span>" in applied.text
     assert sdk.retrieve("checkout.sessions", session.id).amount_total == 1500
     # Nothing is redeemed until the customer pays.
