@@ -29,7 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, test_config)
 
-    from demo_app import api, auth, billing, cli, shop, webhooks
+    from demo_app import api, auth, billing, cli, membership, shop, webhooks
     from demo_app.db import configure_sqlite, db
     from demo_app.errors import register_error_handlers
 
@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(shop.bp)
     app.register_blueprint(billing.bp)
+    app.register_blueprint(membership.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
     cli.init_app(app)

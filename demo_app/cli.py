@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
 from demo_app.db import db
-from demo_app.models import Product
+from demo_app.models import Plan, Product
 
 #: The sample catalogue `seed` installs (amounts in cents).
 SAMPLE_PRODUCTS = (
@@ -17,9 +17,45 @@ SAMPLE_PRODUCTS = (
     ("hoodie", "Hoodie", "A warm hoodie with the mockkit logo.", 4500, "usd"),
 )
 
+#: The membership plan `seed` installs: billed monthly through Stripe Billing.
+SAMPLE_PLANS = (
+    (
+        "monthly",
+        "Monthly membership",
+        "Free shipping and early access, billed monthly.",
+        900,
+        "usd",
+        "month",
+    ),
+)
+
+
+def seed_plans() -> int:
+    """Add the sample membership plans that are missing; return how many were added."""
+    existing = set(db.session.scalars(select(Plan.slug)))
+    added = 0
+    for slug, name, description, amount, currency, interval in SAMPLE_PLANS:
+        if slug not in existing:
+            db.session.add(
+                Plan(
+                    slug=slug,
+                    name=name,
+                    description=description,
+                    amount=amount,
+                    currency=currency,
+                    interval=interval,
+                )
+            )
+            added += 1
+    db.session.commit()
+    return added
+
 
 def seed_products() -> int:
-    """Add the sample products that are missing; return how many were added."""
+    """Add the sample products and the membership plan that are missing.
+
+    Returns how many products were added; running it again adds nothing.
+    """
     existing = set(db.session.scalars(select(Product.slug)))
     added = 0
     for slug, name, description, amount, currency in SAMPLE_PRODUCTS:
@@ -35,6 +71,7 @@ def seed_products() -> int:
             )
             added += 1
     db.session.commit()
+    seed_plans()
     return added
 
 
@@ -79,10 +116,12 @@ def init_db_command(drop: bool) -> None:
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
-    """Add the sample products (running it twice adds nothing twice)."""
+    """Add the sample products and membership plan (running it twice adds nothing twice)."""
     db.create_all()
+    plans = seed_plans()
     added = seed_products()
     click.echo(f"Seeded {added} product(s).")
+    click.echo(f"Seeded {plans} membership plan(s).")
 
 
 def init_app(app: Flask) -> None:

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": "https://api.stripe.com",
     "STRIPE_WEBHOOK_SECRET": None,
     "STRIPE_MAX_NETWORK_RETRIES": 2,
+    # Tests only: a Stripe test clock id (`clock_...`); the Stripe customers the shop creates
+    # are put on it, so a test can advance their subscriptions through renewals.
+    "STRIPE_TEST_CLOCK": None,
     "PROVIDER_TIMEOUT": 10.0,
     "DEMO_ENV": "development",
 }

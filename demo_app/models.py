@@ -1,4 +1,5 @@
-"""The shop's tables: users, products, orders and the Stripe events already handled."""
+"""The shop's tables: users, products, orders, the membership plan and memberships, and the
+Stripe events already handled."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from demo_app.db import db
@@ -268,3 +269,102 @@ class StripeEvent(db.Model):  # type: ignore[name-defined,misc]
     type: Mapped[str] = mapped_column(String(100))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     processed_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class Plan(db.Model):  # type: ignore[name-defined,misc]
+    """A membership plan: a recurring price, billed every `interval` through Stripe Billing.
+
+    Like the products, plans live in the shop's database (`flask --app demo_app seed`) and
+    reach Stripe as inline `price_data` when a customer subscribes, so the shop needs no
+    catalogue set up in the Stripe account beforehand.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    interval: Mapped[str] = mapped_column(String(10), default="month")
+
+
+#: Subscription statuses that make the user a member (past due: payment is being retried).
+MEMBER_STATUSES = ("active", "trialing", "past_due")
+
+#: Statuses of a subscription that still exists and bills: a new one would charge twice.
+LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
+
+
+class Membership(db.Model):  # type: ignore[name-defined,misc]
+    """A user's Stripe customer and the state of their subscription, as Stripe last told us.
+
+    One row per user, made when they first press "Become a member". Its status is Stripe's
+    own subscription status (None: never subscribed); webhooks keep it true (see
+    `demo_app.membership`).
+    """
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    #: Random and unique: the base of the Idempotency-Key that creates the Stripe customer,
+    #: and the `member_ref` metadata on it and on the subscription, which lets a webhook find
+    #: this row even if the customer's id could not be recorded.
+    reference: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: Random per "Become a member" attempt, stored before Stripe is called: the base of that
+    #: attempt's Checkout Idempotency-Key.
+    checkout_reference: Mapped[str | None] = mapped_column(String(64))
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255))
+    subscription_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str | None] = mapped_column(String(30))
+    # Unix times as Stripe gives them (BigInteger: past 2038 on every database).
+    current_period_end: Mapped[int | None] = mapped_column(BigInteger)
+    cancel_at: Mapped[int | None] = mapped_column(BigInteger)
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    next_payment_attempt: Mapped[int | None] = mapped_column(BigInteger)
+    #: When (the shop's clock, microseconds) the state above was read from Stripe; an older
+    #: read finishing late never overwrites a newer one.
+    synced_at: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+
+    user: Mapped[User] = relationship()
+    plan: Mapped[Plan | None] = relationship()
+
+    @property
+    def is_member(self) -> bool:
+        """Whether the subscription gives membership now (past due included, with a banner)."""
+        return self.status in MEMBER_STATUSES
+
+    @property
+    def has_live_subscription(self) -> bool:
+        """Whether a subscription still exists that bills (so another must not be started)."""
+        return self.status in LIVE_STATUSES
+
+    @property
+    def ends_at(self) -> int | None:
+        """When a subscription set to cancel ends, or None if it renews."""
+        if self.status not in LIVE_STATUSES:
+            return None
+        if self.cancel_at is not None:
+            return self.cancel_at
+        return self.current_period_end if self.cancel_at_period_end else None
+
+    @property
+    def customer_idempotency_key(self) -> str:
+        """Stripe Idempotency-Key that creates this member's customer: one customer, ever."""
+        return idempotency_key(self.reference, "customer")
+
+    @property
+    def checkout_idempotency_key(self) -> str:
+        """Stripe Idempotency-Key of the current "Become a member" attempt's Checkout Session."""
+        assert self.checkout_reference is not None
+        return idempotency_key(self.checkout_reference, "membership-checkout")
+
+    def stripe_metadata(self) -> dict[str, str]:
+        """What the member's Stripe objects carry so that a webhook finds exactly this row."""
+        return {"user_id": str(self.user_id), "member_ref": self.reference}

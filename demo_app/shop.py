@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -10,6 +10,7 @@ from demo_app.auth import current_user, login_required
 from demo_app.billing import refund_order
 from demo_app.db import db
 from demo_app.errors import ShopError
+from demo_app.membership import current_plan, format_date, membership_of
 from demo_app.models import Order, Product, owned_order
 
 bp = Blueprint("shop", __name__)
@@ -60,5 +61,17 @@ def refund(order_id: int) -> Response:
 @bp.get("/account")
 @login_required
 def account() -> str:
-    """Who is logged in, with which provider."""
-    return render_template("account.html")
+    """Who is logged in, with which provider, and their membership as Stripe last told us.
+
+    Opening it changes nothing; `?membership=welcome` / `checkout-canceled` (where Stripe
+    Checkout sends the customer back) only choose a note to show.
+    """
+    user = current_user()
+    assert user is not None
+    return render_template(
+        "account.html",
+        membership=membership_of(user.id),
+        plan=current_plan(),
+        returned=request.args.get("membership"),
+        format_date=format_date,
+    )

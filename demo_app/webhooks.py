@@ -24,6 +24,8 @@ from werkzeug.wrappers import Response
 
 from demo_app.db import db, write
 from demo_app.errors import ShopError
+from demo_app.membership import apply_event as apply_membership_event
+from demo_app.membership import is_membership_event
 from demo_app.models import (
     Order,
     StripeEvent,
@@ -173,6 +175,8 @@ def stripe_webhook() -> tuple[Response, int]:
     # Applying an event is all-or-nothing and `write` retries it while the database is
     # busy; past that the error handler answers 503 and Stripe delivers it again.
     try:
+        if is_membership_event(event_type, obj):
+            return apply_membership_event(event_id, event_type, obj)
         return write(lambda: _apply_event(event_id, event_type, obj))
     except IntegrityError:
         # The same event arrived twice at once and the other delivery won: nothing to do.

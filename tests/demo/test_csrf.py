@@ -44,6 +44,7 @@ def test_the_form_posts_are_the_ones_we_expect(csrf_app):
     assert sorted(html_form_posts(csrf_app)) == [
         "/checkout/coffee-mug",
         "/logout",
+        "/membership/checkout",
         "/orders/1/cancel",
         "/orders/1/refund",
     ]

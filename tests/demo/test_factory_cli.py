@@ -15,7 +15,7 @@ from sqlalchemy import func, inspect, select
 from demo_app import create_app
 from demo_app.config import DEV_SECRET_KEY, ConfigError
 from demo_app.db import db
-from demo_app.models import Product
+from demo_app.models import Membership, Plan, Product
 from tests.demo.harness import TEST_CONFIG
 from tests.demo.stubs import GitHubStub, oauth_login
 
@@ -113,7 +113,7 @@ def test_init_db_creates_tables(app_factory):
     assert result.exit_code == 0, result.output
     assert "Initialized the database." in result.output
     with app.app_context():
-        assert {"users", "products", "orders", "stripe_events"} <= set(
+        assert {"users", "products", "orders", "stripe_events", "plans", "memberships"} <= set(
             inspect(db.engine).get_table_names()
         )
 
@@ -166,6 +166,24 @@ def test_seed_adds_sample_products_once(app_factory):
     with app.app_context():
         slugs = set(db.session.scalars(select(Product.slug)))
     assert slugs == {"sticker-pack", "coffee-mug", "hoodie"}
+    assert "Seeded 1 membership plan(s)." in first.output
+    assert "Seeded 0 membership plan(s)." in second.output
+    with app.app_context():
+        assert list(db.session.scalars(select(Plan.slug))) == ["monthly"]
+
+
+def test_init_db_adds_the_membership_tables_to_a_database_from_before_them(app, runner):
+    with app.app_context():
+        Membership.__table__.drop(db.engine)
+        Plan.__table__.drop(db.engine)
+        products = db.session.scalar(select(func.count()).select_from(Product))
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert "seed" not in result.output
+    with app.app_context():
+        assert {"plans", "memberships"} <= set(inspect(db.engine).get_table_names())
+        assert db.session.scalar(select(func.count()).select_from(Product)) == products
+    assert "Seeded 1 membership plan(s)." in runner.invoke(args=["seed"]).output
 
 
 def free_port():
