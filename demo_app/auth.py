@@ -41,6 +41,31 @@ from demo_app.validation import is_text
 
 bp = Blueprint("auth", __name__)
 
+#: The `error` codes an authorization response can carry (RFC 6749 4.1.2.1, OpenID Connect
+#: Core 3.1.2.6, and GitHub's own), so a callback naming another is known to be forged.
+OAUTH_ERROR_CODES = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+        "redirect_uri_mismatch",
+        "application_suspended",
+    }
+)
+
 #: Providers the shop knows, with the names shown on buttons.
 PROVIDERS = {"github": "GitHub", "google": "Google"}
 
@@ -328,6 +353,15 @@ def callback(provider: str) -> Response:
         if exc.error == "access_denied" and not isinstance(exc, MismatchingStateError):
             flash("Login was cancelled.", "info")
             return redirect(url_for("shop.home"))
+        error = request.args.get("error")
+        if error is not None and error not in OAUTH_ERROR_CODES:
+            # No provider answers with a code outside the specs: a forged or mangled link,
+            # not the provider's trouble.
+            raise ShopError(
+                400,
+                "login_callback_invalid",
+                "This login link is not valid. Please log in again.",
+            ) from exc
         raise _provider_failure(provider, exc) from exc
     except _LOGIN_FAILURES as exc:
         current_app.logger.warning("%s login failed: %r", provider, exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 import responses
 from sqlalchemy import func, select
@@ -397,3 +398,11 @@ def test_a_concurrent_first_login_updates_instead_of_failing(app, client, rsps, 
     assert len(lookups) == 2  # the insert failed on the unique key, the retry found the row
     assert len(users(app)) == 1
     assert client.get("/api/me").status_code == 200
+
+
+@pytest.mark.parametrize("error", ["0", "not_an_oauth_error", ""])
+def test_a_callback_with_an_error_no_provider_sends_is_a_bad_link(client, error):
+    # A forged or mangled link: no provider was asked, so it is not the provider's trouble.
+    response = client.get("/auth/github/callback", query_string={"error": error})
+    assert response.status_code == 400
+    assert 'data-code="login_callback_invalid"' in response.get_data(as_text=True)
