@@ -493,3 +493,32 @@ def test_stripe_failing_while_a_webhook_reads_the_subscription_is_redelivered(
     assert all(d.status == 200 for d in again)
     assert member.status() == "active"
     assert events_stored(member.shop) == len(stripe_fake.events)
+
+
+def test_a_trial_granted_on_stripe_shows_as_a_trial_with_its_end(
+    member: Member, stripe_fake: StripeFake, dashboard: stripe.StripeClient
+) -> None:
+    session_id = member.become_member()
+    with pytest.raises(CheckoutError):
+        stripe_fake.complete_checkout(session_id, "pm_card_chargeDeclined")
+    # Support gives the customer a two-week trial from Stripe's side.
+    price = dashboard.v1.prices.create(
+        params={
+            "currency": "usd",
+            "unit_amount": 900,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Monthly membership"},
+        }
+    )
+    sub = dashboard.v1.subscriptions.create(
+        params={
+            "customer": member.row().stripe_customer_id,
+            "items": [{"price": price.id}],
+            "trial_period_days": 14,
+        }
+    )
+    member.receive()
+    page = member.page()
+    assert member.status() == "trialing"
+    assert sub.trial_end == START + 14 * DAY
+    assert "Trial ends</dt>" in page and format_date(sub.trial_end) in page
