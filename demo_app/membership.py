@@ -9,7 +9,9 @@ a Checkout Session in `mode=subscription` for that customer. **After**: their id
 recorded; should the database stay busy, the webhooks link them (the customer and the
 subscription carry `member_ref`).
 
-"Manage billing" (`POST /account/billing`) sends a customer to Stripe's billing portal.
+"Manage billing" (`POST /account/billing`, a form) sends a customer to Stripe's billing portal
+(a portal session for their customer, returning to the account page), where they change the
+card or cancel; what they do there reaches the shop as webhooks.
 
 Webhooks (`checkout.session.completed` in subscription mode, `customer.subscription.*`,
 `invoice.paid`, `invoice.payment_failed`) each re-read the customer's subscriptions from
@@ -363,4 +365,43 @@ def become_member() -> Response:
     if session_id is None or not isinstance(url, str) or not url:
         raise ShopError(502, "payment_provider_error", "Stripe returned no checkout page.")
     _record(membership_id, "checkout_session_id", session_id, replace=True)
+    return redirect(url, code=303)
+
+
+# ---- Manage billing ------------------------------------------------------------------------
+
+
+@bp.post("/account/billing")
+@login_required
+def manage_billing() -> Response:
+    """Send the member to Stripe's billing portal (a CSRF-protected form).
+
+    Stripe's portal changes the card, cancels or resumes; its changes reach the shop as
+    webhooks. Each press is a new portal session (nothing to retry: stripe-python's own
+    Idempotency-Key covers its retries of the one call).
+    """
+    user = current_user()
+    assert user is not None  # login_required
+    user_id = user.id
+    row = membership_of(user_id)
+    customer_id = row.stripe_customer_id if row is not None else None
+    if customer_id is None:
+        raise ShopError(
+            409,
+            "no_billing_account",
+            "You have no billing account yet: become a member first.",
+        )
+    client = stripe_client()
+    return_url = url_for("shop.account", _external=True)
+    release()
+    try:
+        portal = client.v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url}
+        )
+    except stripe.StripeError as exc:
+        current_app.logger.warning("Billing portal for user %s failed: %r", user_id, exc)
+        raise from_stripe(exc) from exc
+    url = getattr(portal, "url", None)
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ShopError(502, "payment_provider_error", "Stripe returned no billing portal page.")
     return redirect(url, code=303)

@@ -42,6 +42,7 @@ def html_form_posts(app):
 def test_the_form_posts_are_the_ones_we_expect(csrf_app):
     # If a new form route appears, this list (and the enforcement test below) covers it.
     assert sorted(html_form_posts(csrf_app)) == [
+        "/account/billing",
         "/checkout/coffee-mug",
         "/logout",
         "/membership/checkout",

@@ -522,3 +522,64 @@ def test_a_trial_granted_on_stripe_shows_as_a_trial_with_its_end(
     assert member.status() == "trialing"
     assert sub.trial_end == START + 14 * DAY
     assert "Trial ends</dt>" in page and format_date(sub.trial_end) in page
+
+
+# ---- Manage billing: Stripe's billing portal ------------------------------------------------
+
+
+def test_manage_billing_opens_the_portal_for_the_members_customer(
+    member: Member, stripe_fake: StripeFake
+) -> None:
+    member.subscribe()
+    assert 'data-testid="manage-billing"' in member.page()
+    response = member.client.post("/account/billing")
+    assert response.status_code == 303
+    [portal] = stripe_fake.objects("billing_portal.session").values()
+    assert response.headers["Location"] == portal["url"]
+    assert portal["customer"] == member.row().stripe_customer_id
+    assert portal["return_url"] == "http://localhost/account"
+
+
+def test_manage_billing_without_a_stripe_customer_is_a_clear_page(
+    member: Member, stripe_fake: StripeFake
+) -> None:
+    assert 'data-testid="manage-billing"' not in member.page()
+    before = len(stripe_fake.request_log)
+    response = member.client.post("/account/billing")
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert 'data-code="no_billing_account"' in text and "become a member first" in text
+    assert len(stripe_fake.request_log) == before
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        (errors.read_timeout, 504, "payment_provider_timeout"),
+        (errors.connection_refused, 503, "payment_provider_unreachable"),
+        (errors.server_error, 502, "payment_provider_error"),
+    ],
+)
+def test_stripe_failing_on_manage_billing_is_a_clear_page(
+    member: Member, stripe_fake: StripeFake, fault: Callable[[], Any], status: int, code: str
+) -> None:
+    member.subscribe()
+    rule = stripe_fake.inject(fault(), method="POST", path="/v1/billing_portal/sessions")
+    response = member.client.post("/account/billing")
+    assert rule.fired == 1 and response.status_code == status
+    text = response.get_data(as_text=True)
+    assert f'data-code="{code}"' in text and "Traceback" not in text
+    assert member.client.post("/account/billing").status_code == 303  # Stripe is back
+
+
+def test_manage_billing_needs_its_csrf_token(
+    app_factory: Callable[..., Flask], stripe_fake: StripeFake
+) -> None:
+    shop = app_factory(WTF_CSRF_ENABLED=True)
+    client = shop.test_client()
+    AuthActions(shop, client).login()
+    for data in ({}, {"csrf_token": "forged"}):
+        response = client.post("/account/billing", data=data)
+        assert response.status_code == 400
+        assert 'data-code="csrf_failed"' in response.get_data(as_text=True)
+    assert stripe_fake.request_log == []
