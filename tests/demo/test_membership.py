@@ -583,3 +583,18 @@ def test_manage_billing_needs_its_csrf_token(
         assert response.status_code == 400
         assert 'data-code="csrf_failed"' in response.get_data(as_text=True)
     assert stripe_fake.request_log == []
+
+
+def test_canceling_in_the_portal_shows_on_the_account_page_then_ends(
+    member: Member, stripe_fake: StripeFake
+) -> None:
+    sub = member.subscribe()
+    response = member.client.post("/account/billing")
+    [portal] = stripe_fake.objects("billing_portal.session").values()
+    assert response.headers["Location"] == portal["url"]
+    stripe_fake.portal_cancel(portal["id"], sub["id"])  # "Cancel plan" on the portal page
+    member.receive()
+    assert member.status() == "active"
+    assert f"Cancels at period end on {format_date(period_end(sub))}" in member.page()
+    member.advance_to(period_end(sub) + 60)
+    assert member.status() == "canceled"

@@ -1,4 +1,5 @@
-"""The membership in a real browser: subscribe on the Stripe fake's hosted Checkout page.
+"""The membership in a real browser: subscribe on the Stripe fake's hosted Checkout page, cancel
+in its billing portal.
 
 The shop and the fakes are the offline demo (`tests/e2e/conftest.py`); the Stripe fake
 delivers its webhooks to the shop, and the account page shows what they made of it.
@@ -53,3 +54,23 @@ def test_a_declined_card_makes_no_member(page: Page, demo: Any) -> None:
     account_after_webhooks(page, demo)
     expect(page.get_by_test_id("membership-status")).to_have_text("Not a member")
     expect(page.get_by_test_id("become-member")).to_be_visible()
+
+
+def test_cancel_in_the_billing_portal_and_see_it_on_the_account_page(page: Page, demo: Any) -> None:
+    new_buyer(page)
+    subscribe(page, demo)
+    account_after_webhooks(page, demo)
+    expect(page.get_by_test_id("membership-status")).to_have_text("Active")
+
+    page.get_by_test_id("manage-billing").click()
+    assert page.url.startswith(demo.fakes.url("stripe") + "/"), page.url
+    cancel = page.locator("[id^=cancel-sub_]")
+    expect(cancel).to_have_count(1)
+    cancel.click()
+    expect(page.locator("#notice")).to_contain_text("will be canceled at the end of the billing")
+    page.locator("#return").click()
+    page.wait_for_url(demo.url + "/account")
+
+    account_after_webhooks(page, demo)
+    expect(page.get_by_test_id("membership-status")).to_have_text("Active")
+    expect(page.get_by_test_id("membership-ends")).to_contain_text("Cancels at period end on")
