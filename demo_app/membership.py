@@ -181,14 +181,18 @@ def _clock_us() -> int:
 # ---- webhooks ------------------------------------------------------------------------------
 
 
-def _find_membership(obj: dict[str, Any]) -> Membership | None:
-    """The membership an event's object belongs to: by the customer id the shop recorded,
-    else by the `member_ref` its Stripe objects carry (when recording the id failed)."""
-    customer_id = _str(obj.get("customer"))
-    if customer_id is None:
-        customer_id = _str(_dict(obj.get("customer")).get("id"))
-    if customer_id is None:
-        return None
+def _customer_of(obj: dict[str, Any]) -> str | None:
+    """The customer id an event's object names (as an id, or expanded)."""
+    customer = obj.get("customer")
+    return _str(customer) or _str(_dict(customer).get("id"))
+
+
+def _find_membership(obj: dict[str, Any], customer_id: str) -> Membership | None:
+    """The membership an event's object belongs to.
+
+    By the customer id the shop recorded, else by the `member_ref` metadata its Stripe
+    objects carry (for when the database was too busy to record the customer's id).
+    """
     found = db.session.scalar(select(Membership).filter_by(stripe_customer_id=customer_id))
     if found is not None:
         return found
@@ -209,8 +213,9 @@ def apply_event(event_id: str, event_type: str, obj: dict[str, Any]) -> tuple[Re
     """
     if db.session.get(StripeEvent, event_id) is not None:
         return jsonify({"received": True, "duplicate": True}), 200
-    membership = _find_membership(obj)
-    if membership is None:
+    customer_id = _customer_of(obj)
+    membership = _find_membership(obj, customer_id) if customer_id is not None else None
+    if membership is None or customer_id is None:
         # Another shop's customer on the same account, or one this shop never made.
         def ignore() -> tuple[Response, int]:
             if db.session.get(StripeEvent, event_id) is not None:
@@ -222,8 +227,6 @@ def apply_event(event_id: str, event_type: str, obj: dict[str, Any]) -> tuple[Re
         return write(ignore)
 
     membership_id = membership.id
-    customer_id = membership.stripe_customer_id or _str(obj.get("customer"))
-    assert customer_id is not None
     client = stripe_client()
     release()
     read_at = _clock_us()

@@ -598,3 +598,19 @@ def test_canceling_in_the_portal_shows_on_the_account_page_then_ends(
     assert f"Cancels at period end on {format_date(period_end(sub))}" in member.page()
     member.advance_to(period_end(sub) + 60)
     assert member.status() == "canceled"
+
+
+def test_a_customer_the_shop_could_not_record_is_linked_by_its_member_ref(
+    member: Member, stripe_fake: StripeFake
+) -> None:
+    session_id = member.become_member()
+    customer_id = member.row().stripe_customer_id
+    with member.shop.app_context():  # as if the database had stayed busy after Stripe answered
+        row = db.session.scalar(select(Membership).filter_by(user_id=member.user_id))
+        assert row is not None
+        row.stripe_customer_id = None
+        db.session.commit()
+    stripe_fake.complete_checkout(session_id)
+    member.receive()
+    assert member.status() == "active"
+    assert member.row().stripe_customer_id == customer_id
