@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's commands. On a fresh machine with Python 3.11+ each one sets itself up first:
 #   bash dev.sh demo    start the demo shop, offline, on mockkit's own served fakes
-#   bash dev.sh test    run the whole test suite (browser tests need Debian's chromium)
+#   bash dev.sh test    run the whole test suite (browser tests need Debian's chromium), then
+#                       the Stripe tests on each older stripe-python major (noxfile.py);
+#                       with arguments, only pytest with them: bash dev.sh test tests/stripe
+#   bash dev.sh sdks    only the stripe-python matrix (nox arguments: -s "stripe_sdk(10)")
 #   bash dev.sh lint    ruff check, ruff format --check and mypy (strict for mockkit/)
 #   bash dev.sh docs    build the documentation site into site/ (warnings are errors)
 set -euo pipefail
@@ -41,7 +44,17 @@ case "$cmd" in
     ;;
   test)
     setup
-    exec .venv/bin/python -m pytest -n 2 "$@"
+    if [ $# -gt 0 ]; then
+      exec .venv/bin/python -m pytest -n 2 "$@"
+    fi
+    .venv/bin/python -m pytest -n 2
+    # The Stripe tests again on the newest release of each older stripe-python major, each in
+    # a virtualenv of its own (uv makes them in seconds and keeps them between runs).
+    exec .venv/bin/nox --no-color
+    ;;
+  sdks)
+    setup
+    exec .venv/bin/nox "$@"
     ;;
   lint)
     setup
@@ -55,7 +68,7 @@ case "$cmd" in
     NO_MKDOCS_2_WARNING=1 exec .venv/bin/mkdocs build --strict "$@"
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     [ "$cmd" = help ] || exit 2
     ;;
 esac

@@ -122,8 +122,9 @@ def no_retry_sleep() -> Iterator[list[float]]:
         yield requested_sleeps
         return
 
-    def _no_sleep(self: Any, num_retries: int) -> float:
-        requested_sleeps.append(float(_sleep_saved(self, num_retries)))
+    def _no_sleep(self: Any, num_retries: int, *rest: Any) -> float:
+        # Releases before 13 also pass the response (its `Retry-After` may set the wait).
+        requested_sleeps.append(float(_sleep_saved(self, num_retries, *rest)))
         return 0.0
 
     with _sleep_lock:

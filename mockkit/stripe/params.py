@@ -203,9 +203,9 @@ class Int:
 
 
 def _bool(value: Any, name: str) -> Any:
-    """`true` / `false`, as stripe-python sends booleans."""
-    if value in ("true", "false"):
-        return value == "true"
+    """`true` / `false`, as stripe-python sends booleans (`True` / `False` before 12)."""
+    if value in ("true", "false", "True", "False"):
+        return value in ("true", "True")
     shown = value if isinstance(value, str) else "an object"
     raise param_error(f"Invalid boolean: {shown}", name)
 

@@ -6,39 +6,75 @@ build them (`sdk`, `fake`) are in `conftest.py`.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
 
 from mockkit.http import Request, Response
-from mockkit.stripe import StripeFake
+from mockkit.stripe import StripeFake, versions
 from mockkit.stripe.errors import error_response
 
 KEY = "sk_test_mockkit_tests"
 
-#: Module-style classes for the services `Driver` knows.
+#: The API version the installed stripe-python pins: what it sends, so what the fake answers as.
+SDK_VERSION: str = stripe._api_version._ApiVersion.CURRENT  # type: ignore[attr-defined]
+
+#: A card-only PaymentIntent or Checkout Session, in the parameter the SDK's version names:
+#: `allowed_payment_method_types` from endive on, `payment_method_types` before.
+CARD: dict[str, list[str]] = {
+    (
+        "payment_method_types"
+        if versions.before(SDK_VERSION, versions.ALLOWED_PAYMENT_METHOD_TYPES)
+        else "allowed_payment_method_types"
+    ): ["card"]
+}
+
+if importlib.util.find_spec("stripe._v1_services") is None:
+    # stripe-python before 12 serves `client.customers` (there is no `v1` namespace); the
+    # tests write `client.v1.<service>`, which this alias maps onto those releases.
+    stripe.StripeClient.v1 = property(lambda self: self)  # type: ignore[attr-defined]
+
+#: Module-style classes for the services `Driver` knows, by the class's dotted name under
+#: `stripe`; a release without one (InvoicePayment arrived with 12) leaves it out.
+_CLASS_NAMES = {
+    "customers": "Customer",
+    "payment_methods": "PaymentMethod",
+    "products": "Product",
+    "prices": "Price",
+    "payment_intents": "PaymentIntent",
+    "charges": "Charge",
+    "refunds": "Refund",
+    "checkout.sessions": "checkout.Session",
+    "events": "Event",
+    "subscriptions": "Subscription",
+    "subscription_items": "SubscriptionItem",
+    "invoices": "Invoice",
+    "invoice_items": "InvoiceItem",
+    "invoice_payments": "InvoicePayment",
+    "coupons": "Coupon",
+    "promotion_codes": "PromotionCode",
+    "setup_intents": "SetupIntent",
+    "test_helpers.test_clocks": "test_helpers.TestClock",
+    "billing_portal.configurations": "billing_portal.Configuration",
+    "billing_portal.sessions": "billing_portal.Session",
+}
+
+
+def _resolve(dotted: str) -> Any:
+    node: Any = stripe
+    for part in dotted.split("."):
+        node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node
+
+
 CLASSES: dict[str, Any] = {
-    "customers": stripe.Customer,
-    "payment_methods": stripe.PaymentMethod,
-    "products": stripe.Product,
-    "prices": stripe.Price,
-    "payment_intents": stripe.PaymentIntent,
-    "charges": stripe.Charge,
-    "refunds": stripe.Refund,
-    "checkout.sessions": stripe.checkout.Session,
-    "events": stripe.Event,
-    "subscriptions": stripe.Subscription,
-    "subscription_items": stripe.SubscriptionItem,
-    "invoices": stripe.Invoice,
-    "invoice_items": stripe.InvoiceItem,
-    "invoice_payments": stripe.InvoicePayment,
-    "coupons": stripe.Coupon,
-    "promotion_codes": stripe.PromotionCode,
-    "setup_intents": stripe.SetupIntent,
-    "test_helpers.test_clocks": stripe.test_helpers.TestClock,
-    "billing_portal.configurations": stripe.billing_portal.Configuration,
-    "billing_portal.sessions": stripe.billing_portal.Session,
+    service: cls
+    for service, cls in ((s, _resolve(name)) for s, name in _CLASS_NAMES.items())
+    if cls is not None
 }
 
 
@@ -53,7 +89,8 @@ class Driver:
 
     def _service(self, name: str) -> Any:
         assert self.client is not None
-        node: Any = self.client.v1
+        # `client.v1.<service>` from stripe-python 12 on, `client.<service>` before.
+        node: Any = getattr(self.client, "v1", self.client)
         for part in name.split("."):
             node = getattr(node, part)
         return node

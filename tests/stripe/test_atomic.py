@@ -17,6 +17,7 @@ import stripe
 
 from mockkit.stripe import StripeFake
 from tests.stripe.conftest import Driver
+from tests.stripe.driver import CARD
 
 
 def snapshot(fake: StripeFake) -> str:
@@ -100,7 +101,7 @@ def test_a_decline_keeps_what_stripe_keeps(sdk: Driver) -> None:
             currency="usd",
             payment_method="pm_card_chargeDeclined",
             confirm=True,
-            allowed_payment_method_types=["card"],
+            **CARD,
         )
     (pi,) = sdk.fake.payment_intents.values()
     assert pi["status"] == "requires_payment_method"
@@ -150,7 +151,7 @@ def test_what_a_refused_confirm_told_the_fake_is_forgotten_too(sdk: Driver) -> N
         amount=2000,
         currency="usd",
         payment_method="pm_card_threeDSecure2Required",
-        allowed_payment_method_types=["card"],
+        **CARD,
     )
     refused(
         sdk.fake,

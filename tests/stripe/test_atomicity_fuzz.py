@@ -36,6 +36,7 @@ from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.routing import Endpoint
 from mockkit.stripe.transaction import Tracked, TrackedDict, TrackedList, TrackedSet
 from tests.reliability.fuzzing import FUZZ, Tally
+from tests.stripe.driver import CARD
 
 pytestmark = pytest.mark.fuzz
 
@@ -64,12 +65,12 @@ SEED: list[tuple[str, dict[str, Any]]] = [
     (
         "/v1/payment_intents",
         {"amount": 2500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
-         "capture_method": "manual", "allowed_payment_method_types": ["card"]},
+         "capture_method": "manual", **CARD},
     ),
     (
         "/v1/payment_intents",
         {"amount": 4000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
-         "allowed_payment_method_types": ["card"]},
+         **CARD},
     ),
     (
         "/v1/payment_intents",

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from mockkit.stripe import StripeFake, StripeServer
 from tests.reliability.concurrency import THREADS, TIMEOUT, run_together
 from tests.reliability.fuzzing import Tally
+from tests.stripe.driver import CARD
 
 pytestmark = pytest.mark.concurrency
 
@@ -99,7 +100,7 @@ def test_concurrent_refunds_never_exceed_the_charge(served: StripeServer, tally:
             "currency": "usd",
             "payment_method": "pm_card_visa",
             "confirm": True,
-            "allowed_payment_method_types": ["card"],
+            **CARD,
         }
     )
     amounts = [700 + 37 * i for i in range(THREADS)]  # 32 refunds asking for 40,752 in all
@@ -185,7 +186,7 @@ def test_mixed_operations_keep_every_object_consistent(served: StripeServer, tal
                 "amount": 1000 + i,
                 "currency": "usd",
                 "capture_method": "manual" if i % 2 else "automatic",
-                "allowed_payment_method_types": ["card"],
+                **CARD,
             }
         )
         if i % 4 == 3:
@@ -239,7 +240,7 @@ def test_every_event_is_forwarded_once_under_load(served: StripeServer, tally: T
                     "currency": "usd",
                     "payment_method": "pm_card_visa",
                     "confirm": True,
-                    "allowed_payment_method_types": ["card"],
+                    **CARD,
                 }
             )
             return str(intent.id)

@@ -6,9 +6,7 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
-from tests.stripe.driver import Driver
-
-CARD = {"allowed_payment_method_types": ["card"]}
+from tests.stripe.driver import CARD, Driver
 
 
 def test_customer_crud(sdk: Driver) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from tests.stripe.driver import Driver
-
-CARD = {"allowed_payment_method_types": ["card"]}
+from tests.stripe.driver import CARD, Driver
 
 
 def test_payment_methods_attach_list_detach(sdk: Driver) -> None:

@@ -11,6 +11,7 @@ import stripe
 
 from mockkit.stripe import StripeFake, objects
 from tests.stripe.billing_helpers import billing_objects
+from tests.stripe.driver import CARD
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "stripe"
 PREFIXES = {
@@ -61,7 +62,7 @@ def one_of_each(fake: StripeFake) -> dict[str, dict[str, Any]]:
         customer=customer.id,
         payment_method=pm.id,
         confirm=True,
-        allowed_payment_method_types=["card"],
+        **CARD,
     )
     charge = stripe.Charge.retrieve(pi.latest_charge)
     refund = stripe.Refund.create(charge=charge.id, amount=100)

@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from mockkit.stripe import StripeFake
 from tests.reliability.fuzzing import FUZZ, Tally
+from tests.stripe.driver import CARD
 
 pytestmark = pytest.mark.fuzz
 
@@ -84,7 +85,7 @@ class StripeModel(RuleBasedStateMachine):
                 "currency": "usd",
                 "payment_method": "pm_card_visa",
                 "confirm": True,
-                "allowed_payment_method_types": ["card"],
+                **CARD,
             }
         )
         assert intent.status == "succeeded"
@@ -151,7 +152,7 @@ def test_after_a_partial_capture_everything_captured_can_be_refunded(tally: Tall
                     "capture_method": "manual",
                     "payment_method": "pm_card_visa",
                     "confirm": True,
-                    "allowed_payment_method_types": ["card"],
+                    **CARD,
                 }
             )
             client.v1.payment_intents.capture(intent.id, params={"amount_to_capture": captured})

@@ -13,9 +13,7 @@ from flask import Flask, request
 from mockkit.http import Request, Response
 from mockkit.stripe import StripeFake, webhooks
 from mockkit.transport import LoopbackServer
-from tests.stripe.driver import Driver
-
-CARD = {"allowed_payment_method_types": ["card"]}
+from tests.stripe.driver import CARD, Driver
 
 
 def receiver(secret: str) -> tuple[Flask, list[str]]:
@@ -69,13 +67,18 @@ def test_signature_is_accepted_by_construct_event(fake: StripeFake) -> None:
     assert event.type == "customer.created"
     assert event.data.object.email == "sig@example.com"
     assert fake.webhook_secret.startswith("whsec_")
-    # Matches stripe-python's own signer byte for byte.
+    # Matches stripe-python's own signer byte for byte (a public signer from 15 on, the
+    # verifier's own digest before).
     ts = int(time.time())
     ours = fake.sign(body, timestamp=ts)
-    theirs = stripe.WebhookSignature.generate_signature_header(
-        body.decode(), fake.webhook_secret, timestamp=ts
-    )
-    assert ours.split(",v1=")[1] == theirs.split("v1=")[1].split(",")[0]
+    signer = getattr(stripe.WebhookSignature, "generate_signature_header", None)
+    if signer is not None:
+        theirs = signer(body.decode(), fake.webhook_secret, timestamp=ts).split("v1=")[1]
+    else:
+        theirs = stripe.WebhookSignature._compute_signature(
+            f"{ts}.{body.decode()}", fake.webhook_secret
+        )
+    assert ours.split(",v1=")[1] == theirs.split(",")[0]
 
 
 def test_deliver_to_a_flask_test_client(fake: StripeFake) -> None:

@@ -32,6 +32,7 @@ from tests.reliability.strategies import (
     scalars,
     words,
 )
+from tests.stripe.driver import CARD
 
 pytestmark = pytest.mark.fuzz
 
@@ -58,7 +59,7 @@ def seed(fake: StripeFake) -> list[str]:
                 "currency": "usd",
                 "payment_method": "pm_card_visa",
                 "confirm": True,
-                "allowed_payment_method_types": ["card"],
+                **CARD,
             }
         )
         open_pi = client.v1.payment_intents.create(params={"amount": 700, "currency": "eur"})

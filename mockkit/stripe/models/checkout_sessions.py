@@ -536,7 +536,10 @@ class CheckoutSessions(Model):
             params["add_invoice_items"] = added
         if data.get("description"):
             params["description"] = data["description"]
-        if extra.trial_end is not None and extra.trial_end > s.now():
+        if data.get("trial_period_days"):
+            # The trial runs from the subscription's start (the payment), not the session's.
+            params["trial_period_days"] = data["trial_period_days"]
+        elif extra.trial_end is not None and extra.trial_end > s.now():
             params["trial_end"] = extra.trial_end
         try:
             sub = Subscriptions.of(s).create(params)
