@@ -13,6 +13,8 @@ each session checks the fake at that release's version too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -88,4 +90,23 @@ def stripe_sdk(session: nox.Session, major: str) -> None:
         *WARNINGS,
         *TESTS,
         *session.posargs,
+    )
+
+
+@nox.session(default=False)
+def stripe_params(session: nox.Session) -> None:
+    """Rewrite mockkit/stripe/stripe_params.json from every release's `*Params` types."""
+    session.install("-e", ".[stripe]")
+    dumps = []
+    for major, (release, _) in RELEASES.items():
+        session.install(f"stripe=={release}")
+        dumps.append(str(Path(session.create_tmp()) / f"stripe-{major}.json"))
+        session.run("python", "-m", "tests.stripe.sdk_types", "dump", dumps[-1])
+    session.run(
+        "python",
+        "-m",
+        "tests.stripe.sdk_types",
+        "merge",
+        *dumps,
+        "mockkit/stripe/stripe_params.json",
     )

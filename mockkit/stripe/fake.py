@@ -422,6 +422,7 @@ class StripeFake(portal.PortalActions, BaseFake):
         chosen = [
             versions.render_event(self.state, e, version)
             for e in (self.state.events if events is None else events)
+            if versions.shown(e, version)
         ]
         return webhooks.deliver(
             target,

@@ -83,6 +83,7 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
         raw = decode(pairs)
         request.params = raw
         current = versions.renamed_params(method, endpoint.template, raw, version)
+        versions.refuse_unknown(method, endpoint.template, current, endpoint.spec, version)
         params = validate(current, endpoint.spec, endpoint.required)
         if params.get("expand"):
             check_expand(endpoint.kind, params["expand"])

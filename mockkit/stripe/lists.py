@@ -10,7 +10,7 @@ from mockkit.stripe.objects import list_object
 from mockkit.stripe.params import INT, STR, Coercer, Hash, Int
 from mockkit.stripe.state import StripeState
 
-__all__ = ["LIST_SPEC", "paginate"]
+__all__ = ["LIST_SPEC", "PAGE_SPEC", "paginate"]
 
 _CREATED = Hash({"gt": INT, "gte": INT, "lt": INT, "lte": INT})
 
@@ -22,12 +22,14 @@ def _created(value: Any, name: str) -> Any:
     return {"gte": number, "lte": number}
 
 
-LIST_SPEC: dict[str, Coercer] = {
+#: A list's page: `limit` and the cursors (the lists of an object's parts and a few others).
+PAGE_SPEC: dict[str, Coercer] = {
     "limit": Int(1, 100),
     "starting_after": STR,
     "ending_before": STR,
-    "created": _created,
 }
+#: A list of a resource that Stripe filters by `created` too.
+LIST_SPEC: dict[str, Coercer] = {**PAGE_SPEC, "created": _created}
 
 
 def paginate(

@@ -324,7 +324,8 @@ def _fresh_templates() -> dict[str, dict[str, Any]]:
     for kind, fixture in FIXTURES.items():
         template = json.loads(json.dumps(fixture))
         template.update(json.loads(json.dumps(_FRESH.get(kind, {}))))
-        template["livemode"] = False
+        if "livemode" in template:  # not every object has it (refunds, items)
+            template["livemode"] = False
         out[kind] = template
     return out
 

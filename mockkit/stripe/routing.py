@@ -96,11 +96,13 @@ def endpoint(
 ) -> Callable[[EndpointFunction], EndpointFunction]:
     """Declare `method template` answered by the decorated function, with its parameter spec.
 
-    Every endpoint also accepts `expand`. `kind` is what it answers (see `Endpoint`).
+    Every endpoint but a deletion also accepts `expand` (a deletion stub has nothing to expand,
+    and Stripe's DELETE endpoints take no `expand`). `kind` is what it answers (see `Endpoint`).
     """
 
     def decorate(fn: EndpointFunction) -> EndpointFunction:
-        full: dict[str, Coercer] = {"expand": EXPAND, **(spec or {})}
+        expand: dict[str, Coercer] = {} if method.upper() == "DELETE" else {"expand": EXPAND}
+        full: dict[str, Coercer] = {**expand, **(spec or {})}
         ROUTES.add_endpoint(Endpoint(method.upper(), template, fn, full, required, kind))
         return fn
 

@@ -11,26 +11,34 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mockkit.stripe.errors import StripeError
+from mockkit.stripe import apitable, shapes
+from mockkit.stripe.errors import StripeError, not_emulated
 from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.store import Store
 
 __all__ = [
     "ALLOWED_PAYMENT_METHOD_TYPES",
     "AUTOMATIC_PAYMENT_METHODS",
+    "BASIL",
     "CHECKOUT_PAYMENT_INTENT_AT_COMPLETION",
     "KNOWN",
     "LATEST_CHARGE",
+    "Renamed",
     "before",
     "check",
     "default_version",
+    "refuse_unknown",
+    "renamed",
     "renamed_params",
     "render",
     "render_event",
     "setting",
+    "shown",
+    "stripe_knows",
     "used",
 ]
 
@@ -83,18 +91,87 @@ ALLOWED_PAYMENT_METHOD_TYPES = "2026-09-30.endive"
 
 _SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 
-#: Request parameters a version renamed, per endpoint: (old name, new name, version of the
-#: change). The state keeps the old name; at and after the change only the new one is known.
-_RENAMED: dict[tuple[str, str], tuple[tuple[str, str, str], ...]] = {
-    (method, template): (
-        ("payment_method_types", "allowed_payment_method_types", ALLOWED_PAYMENT_METHOD_TYPES),
-    )
-    for method, template in (
-        ("POST", "/v1/payment_intents"),
-        ("POST", "/v1/payment_intents/{id}"),
-        ("POST", "/v1/checkout/sessions"),
-    )
+#: BASIL: the Billing shapes moved (invoice payments, periods on items, `discounts` arrays).
+BASIL = "2025-03-31.basil"
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A request parameter that versions name differently; the state reads `state` (one of them).
+
+    Which name a version knows comes from the table of Stripe's parameters (`stripe_knows`).
+    The old name sent where only the new one is known is Stripe's `code` error if given, else
+    "Received unknown parameter". `convert(value, what the state name holds already)` turns an
+    old parameter's value into the state's form (`coupon=X` into `discounts[0][coupon]=X`).
+    """
+
+    old: str
+    new: str
+    state: str
+    code: str | None = None
+    convert: Callable[[Any, Any], Any] | None = None
+
+
+def _append(entry: Callable[[Any], dict[str, Any]]) -> Callable[[Any, Any], Any]:
+    """A converter adding one entry to an array parameter (decoded arrays are index dicts)."""
+
+    def convert(value: Any, existing: Any) -> Any:
+        items = dict(existing) if isinstance(existing, dict) else {}
+        items[str(len(items))] = entry(value)
+        return items
+
+    return convert
+
+
+_PM_TYPES = Renamed("payment_method_types", "allowed_payment_method_types", "payment_method_types")
+_SI_PM_TYPES = Renamed(
+    "payment_method_types",
+    "allowed_payment_method_types",
+    "allowed_payment_method_types",
+    "payment_method_types_no_longer_supported",
+)
+# basil replaced a subscription's `coupon` / `promotion_code` with `discounts`, and an invoice
+# item's `price` with `pricing[price]`; clover a promotion code's `coupon` with `promotion`.
+_SUB_DISCOUNTS = (
+    Renamed("coupon", "discounts", "discounts", convert=_append(lambda c: {"coupon": c})),
+    Renamed(
+        "promotion_code",
+        "discounts",
+        "discounts",
+        convert=_append(lambda p: {"promotion_code": p}),
+    ),
+)
+_ITEM_PRICE = Renamed("price", "pricing", "pricing", convert=lambda price, _: {"price": price})
+#: Request parameters versions name differently, per endpoint.
+_RENAMED: dict[tuple[str, str], tuple[Renamed, ...]] = {
+    ("POST", "/v1/payment_intents"): (_PM_TYPES,),
+    ("POST", "/v1/payment_intents/{id}"): (_PM_TYPES,),
+    ("POST", "/v1/checkout/sessions"): (_PM_TYPES,),
+    ("POST", "/v1/setup_intents"): (_SI_PM_TYPES,),
+    ("POST", "/v1/setup_intents/{id}"): (_SI_PM_TYPES,),
+    ("POST", "/v1/subscriptions"): _SUB_DISCOUNTS,
+    ("POST", "/v1/subscriptions/{id}"): _SUB_DISCOUNTS,
+    ("POST", "/v1/invoiceitems"): (_ITEM_PRICE,),
+    ("POST", "/v1/invoiceitems/{id}"): (_ITEM_PRICE,),
+    ("POST", "/v1/promotion_codes"): (
+        Renamed(
+            "coupon",
+            "promotion",
+            "promotion",
+            convert=lambda coupon, _: {"type": "coupon", "coupon": coupon},
+        ),
+    ),
 }
+
+
+def stripe_knows(method: str, template: str, name: str, version: str) -> bool | None:
+    """Whether Stripe knows the request parameter `name` of `method template` at `version`.
+
+    From `mockkit.stripe.apitable` (every stripe-python release's `*Params` types from 10 on).
+    None when the table does not know the parameter there at any version (or the endpoint).
+    """
+    span = (apitable.param_spans(method, template) or {}).get(name)
+    return None if span is None else apitable.known(span, version)
 
 
 class StripeState(Protocol):
@@ -104,13 +181,9 @@ class StripeState(Protocol):
     api_version: str
 
 
-def _date(version: str) -> str:
-    return version[:10]
-
-
 def before(version: str, boundary: str) -> bool:
     """Whether `version` is older than the release `boundary` (compared by date)."""
-    return _date(version) < _date(boundary)
+    return apitable.before(version, boundary)
 
 
 def default_version() -> str:
@@ -159,29 +232,75 @@ def used(named: str | None, state: StripeState) -> str:
     return state.api_version
 
 
+def renamed(method: str, template: str) -> tuple[Renamed, ...]:
+    """The parameters of `method template` that versions name differently."""
+    return _RENAMED.get((method, template), ())
+
+
+def _unknown(name: str, known: str | None, version: str) -> StripeError:
+    hint = f" Did you mean {known}? (API version {version} names it `{known}`.)" if known else ""
+    return StripeError(
+        400,
+        "invalid_request_error",
+        f"Received unknown parameter: {name}.{hint}",
+        param=name,
+        code="parameter_unknown",
+    )
+
+
 def renamed_params(
     method: str, template: str, raw: Mapping[str, Any], version: str
 ) -> dict[str, Any]:
-    """`raw` with a renamed request parameter under the name the state uses, for this version.
+    """`raw` as the state reads it, checked against what Stripe knows at `version`.
 
-    The name a version does not know is Stripe's "Received unknown parameter", naming the one
-    it does know. `raw` itself is left as sent (the request log shows it).
+    A parameter the endpoint has at other versions but not at this one is Stripe's "Received
+    unknown parameter" (naming the one it knows, for a renamed one); a renamed one is moved to
+    the name the state reads. `raw` itself is left as sent (the request log shows it).
     """
     out = dict(raw)
-    for old, new, since in _RENAMED.get((method, template), ()):
-        unknown, known = (new, old) if before(version, since) else (old, new)
-        if unknown in out:
-            raise StripeError(
-                400,
-                "invalid_request_error",
-                f"Received unknown parameter: {unknown}. Did you mean {known}? "
-                f"(API version {version} names it `{known}`.)",
-                param=unknown,
-                code="parameter_unknown",
-            )
-        if new in out:
-            out[old] = out.pop(new)
+    for r in _RENAMED.get((method, template), ()):
+        for sent, other in ((r.old, r.new), (r.new, r.old)):
+            if sent in out and stripe_knows(method, template, sent, version) is False:
+                if sent == r.old and r.code:
+                    raise StripeError(
+                        400,
+                        "invalid_request_error",
+                        f"The `{sent}` parameter is no longer supported in API version "
+                        f"{version}: use `{other}` (or `automatic_payment_methods`).",
+                        param=sent,
+                        code=r.code,
+                    )
+                raise _unknown(sent, other, version)
+        for name in (r.old, r.new):
+            if name in out and name != r.state:
+                value = out.pop(name)
+                out[r.state] = r.convert(value, out.get(r.state)) if r.convert else value
     return out
+
+
+def refuse_unknown(
+    method: str, template: str, params: Mapping[str, Any], spec: Mapping[str, Any], version: str
+) -> None:
+    """Refuse what Stripe would at `version`, and what it knows but the fake does not emulate.
+
+    A parameter of `spec` that Stripe knows at other versions of the endpoint but not at this
+    one is "Received unknown parameter"; one outside `spec` that Stripe knows at this version
+    is the fake's "not emulated" refusal naming it. The rest is `validate`'s to answer.
+    """
+    renamed = {n for r in _RENAMED.get((method, template), ()) for n in (r.old, r.new)}
+    for name in params:
+        if name in renamed:
+            continue  # checked by `renamed_params`
+        knows = stripe_knows(method, template, name, version)
+        if name in spec:
+            if knows is False:
+                raise _unknown(name, None, version)
+        elif knows:
+            raise not_emulated(
+                f"the parameter `{name}` of {method} {template} (Stripe knows it at API "
+                f"version {version})",
+                name,
+            )
 
 
 def _charges_list(state: StripeState, pi: Mapping[str, Any]) -> dict[str, Any]:
@@ -203,8 +322,8 @@ def render(state: StripeState, obj: Any, version: str) -> Any:
 
     Events keep the version they were rendered at for the account (see `render_event`).
     """
-    if state.api_version == API_VERSION and not before(version, LATEST_CHARGE):
-        # Nothing at these versions differs from the stored shape: answer without a walk.
+    if not before(state.api_version, API_VERSION) and not before(version, API_VERSION):
+        # Nothing at the current version differs from the stored shape: answer without a walk.
         return obj
     return _render(state, obj, version)
 
@@ -220,7 +339,25 @@ def _render(state: StripeState, obj: Any, version: str) -> Any:
     if out.get("object") == "payment_intent" and before(version, LATEST_CHARGE):
         out.pop("latest_charge", None)
         out["charges"] = _charges_list(state, out)
-    return out
+    if out.get("object") == "list" and isinstance(obj.get("data"), list):
+        out["data"] = [
+            shaped
+            for shaped, item in zip(out["data"], obj["data"], strict=True)
+            if shown(item, version)
+        ]
+    return shapes.shape(state, obj, out, version, lambda value: _render(state, value, version))
+
+
+def shown(obj: Mapping[str, Any], version: str) -> bool:
+    """Whether `version` has the object's kind (for an event, its object's kind).
+
+    An InvoicePayment, say, arrived with basil: an older version lists none, nor their events.
+    """
+    kind = obj.get("object")
+    if kind == "event":
+        kind = ((obj.get("data") or {}).get("object") or {}).get("object")
+    span = apitable.field_spans(kind).get("object") if isinstance(kind, str) else None
+    return span is None or apitable.known(span, version)
 
 
 def render_event(state: StripeState, event: Mapping[str, Any], version: str) -> dict[str, Any]:

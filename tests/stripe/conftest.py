@@ -13,8 +13,26 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake, StripeServer
+from mockkit.stripe import state as state_module
 from mockkit.transport import no_retry_sleep
-from tests.stripe.driver import KEY, Driver
+from tests.stripe.driver import KEY, SDK_VERSION, Driver
+
+
+@pytest.fixture(autouse=True)
+def _module_api_version(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a module's tests at the API version it names in `STRIPE_VERSION`, if any.
+
+    Modules that assert the current version's shapes (Billing: periods on subscription items,
+    invoice `parent` and `payments`, ...) name it; with an older stripe-python (the SDK matrix)
+    their requests then send that version, as an app that sets `stripe.api_version` does, and
+    the fakes they make answer as it by default. The other modules run at the SDK's own pin;
+    the older versions' shapes are tested in `test_versions.py` and `test_sdk_conformance.py`.
+    """
+    version = getattr(request.module, "STRIPE_VERSION", None)
+    if version is None or version == SDK_VERSION:
+        return
+    monkeypatch.setattr(stripe, "api_version", version)
+    monkeypatch.setattr(state_module, "default_version", lambda: version)
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +58,24 @@ def sdk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setattr(stripe, "api_key", KEY)
     if transport == "inprocess":
         monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
-        client = stripe.StripeClient(KEY) if style == "client" else None
+        client = (
+            stripe.StripeClient(KEY, stripe_version=stripe.api_version)
+            if style == "client"
+            else None
+        )
         with StripeFake() as fake:
             yield Driver(style, fake, client, False)
         return
     server: StripeServer = request.getfixturevalue("_served_fake")
     server.fake.reset()
+    server.fake.api_version = stripe.api_version  # the module's, for one that names one
     monkeypatch.setattr(stripe, "api_base", server.url)
     client = (
-        stripe.StripeClient(KEY, base_addresses={"api": server.url}) if style == "client" else None
+        stripe.StripeClient(
+            KEY, base_addresses={"api": server.url}, stripe_version=stripe.api_version
+        )
+        if style == "client"
+        else None
     )
     with no_retry_sleep():
         yield Driver(style, server.fake, client, True)

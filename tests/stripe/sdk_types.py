@@ -12,8 +12,9 @@ object whose annotations declare its fields. This module reads both without call
 - `object_classes()`: an object's `object` value -> its resource class; `field_hints(cls)`: the
   fields the class declares, with their types (None where a type cannot be resolved).
 
-Run as a script it prints the parameters of every endpoint the fake emulates, as JSON (what
-`mockkit/stripe/stripe_params.json` is made from; see `noxfile.py`).
+As a script (`nox -s stripe_params`): `dump FILE` writes the parameters of every endpoint the
+fake emulates as the installed release knows them; `merge DUMP... OUT` makes
+`mockkit/stripe/stripe_params.json` from one dump per release.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import ast
 import functools
 import importlib
 import inspect
+import json
 import re
 import sys
 import typing
@@ -184,21 +186,119 @@ def field_hints(cls: type) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    """Print the parameters of every endpoint the fake emulates, as this release knows them."""
-    import json
-
+def dump(path: str) -> None:
+    """Write the parameters of every endpoint the fake emulates, as this release knows them."""
     from mockkit.stripe.routes import ROUTES
 
     sdk = endpoints()
     known: dict[str, list[str]] = {}
-    for ep in ROUTES.all():
+    for ep in ROUTES.endpoints():
         td = sdk.get((ep.method, template(ep.template)))
         if td is not None:
             known[f"{ep.method} {ep.template}"] = sorted(param_names(td))
+    from mockkit.stripe.objects import FIXTURES
+
+    fields = {
+        kind: sorted(field_paths(object_classes()[kind]))
+        for kind in sorted(FIXTURES)
+        if kind in object_classes()
+    }
     version = stripe._api_version._ApiVersion.CURRENT  # type: ignore[attr-defined]
-    json.dump({"version": version, "release": stripe.VERSION, "params": known}, sys.stdout)
+    record = {"release": stripe.VERSION, "version": version, "params": known, "fields": fields}
+    Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def _is_nested(hint: Any) -> type | None:
+    """The nested object class a field holds (a list's item class too), if any."""
+    for h in _alternatives(hint):
+        if typing.get_origin(h) in (list, typing.List):  # noqa: UP006 (what the SDK writes)
+            args = typing.get_args(h)
+            h = args[0] if args else None
+        nested = isinstance(h, type) and issubclass(h, stripe.StripeObject)
+        if nested and h not in object_classes().values():
+            return h
+    return None
+
+
+def _alternatives(hint: Any) -> list[Any]:
+    import types
+
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [h for h in typing.get_args(hint) if h is not type(None)]
+    return [hint]
+
+
+def field_paths(cls: type, prefix: str = "", depth: int = 0) -> set[str]:
+    """Every field a class declares, nested object classes' fields as dotted paths."""
+    out: set[str] = set()
+    for name, hint in field_hints(cls).items():
+        path = f"{prefix}{name}"
+        out.add(path)
+        nested = _is_nested(hint)
+        if nested is not None and depth < 3 and nested is not cls:
+            out |= field_paths(nested, path + ".", depth + 1)
+    return out
+
+
+def _spans(records: list[dict[str, Any]], key: str) -> dict[str, dict[str, list[str | None]]]:
+    """Per group (endpoint, object kind), each name's `[since, until]` over the releases."""
+    names: dict[str, set[str]] = {}
+    for r in records:
+        for group, members in r[key].items():
+            names.setdefault(group, set()).update(members)
+    table: dict[str, dict[str, list[str | None]]] = {}
+    for group in sorted(names):
+        table[group] = {}
+        for name in sorted(names[group]):
+            has = [name in r[key].get(group, ()) for r in records]
+            first = has.index(True)
+            last = len(has) - 1 - has[::-1].index(True)
+            since = records[first]["version"] if first > 0 else None
+            until = records[last + 1]["version"] if last + 1 < len(records) else None
+            table[group][name] = [since, until]
+    return table
+
+
+def merge(dumps: list[str], out: str) -> None:
+    """Merge one dump per release into the fake's table of Stripe's parameters and fields.
+
+    A name is known `[since, until)`: `since` is the version pinned by the first release that
+    has it (None: the oldest release has it), `until` the one pinned by the first later release
+    that no longer has it (None: the newest still has it). Release pins bracket the real change:
+    between two releases' pins the table takes the older release's word. Every parameter is
+    listed (what Stripe knows decides "not emulated" from "unknown"); of the fields, only those
+    some release lacks (the rest every version shows alike).
+    """
+    records = [json.loads(Path(d).read_text(encoding="utf-8")) for d in dumps]
+    records.sort(key=lambda r: r["version"][:10])
+    params = _spans(records, "params")
+    fields = {
+        kind: {path: span for path, span in paths.items() if span != [None, None]}
+        for kind, paths in _spans(records, "fields").items()
+    }
+
+    def block(table: dict[str, dict[str, list[str | None]]]) -> str:
+        # One line per group, so a new release's changes read as a short diff.
+        return ",\n".join(f"  {json.dumps(g)}: {json.dumps(m)}" for g, m in table.items())
+
+    about = (
+        "Stripe's request parameters per endpoint the fake emulates and the fields of its "
+        "objects that not every version has, read from the *Params types and resource classes "
+        "of each stripe-python release below (nox -s stripe_params rewrites it)."
+    )
+    releases = [[r["release"], r["version"]] for r in records]
+    text = (
+        "{\n"
+        f' "about": {json.dumps(about)},\n'
+        f' "releases": {json.dumps(releases)},\n'
+        ' "endpoints": {\n' + block(params) + "\n },\n"
+        ' "fields": {\n' + block(fields) + "\n }\n}\n"
+    )
+    Path(out).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "dump":
+        dump(sys.argv[2])
+    else:
+        merge(sys.argv[2:-1], sys.argv[-1])

@@ -8,7 +8,11 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 
 def product() -> Any:

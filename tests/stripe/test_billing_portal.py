@@ -8,8 +8,12 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.billing_helpers import freeze, types
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 RETURN = "https://shop.example/account"
 

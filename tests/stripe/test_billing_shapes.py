@@ -5,8 +5,12 @@ from __future__ import annotations
 import stripe
 
 from mockkit.stripe import StripeFake
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.billing_helpers import billing_objects as one_of_each
 from tests.stripe.test_shapes import REMOVED, stripe_example_keys
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 BILLING_PREFIXES = {
     "subscription": "sub_",

@@ -9,7 +9,11 @@ import requests
 import stripe
 
 from mockkit.stripe import CheckoutError, StripeFake, StripeServer
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 SUCCESS = "https://shop.example/welcome?session_id={CHECKOUT_SESSION_ID}"
 DAY = 86400

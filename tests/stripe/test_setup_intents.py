@@ -6,8 +6,12 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.billing_helpers import types
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 
 def test_setup_intent_succeeds_and_attaches_the_card(sdk: Driver) -> None:

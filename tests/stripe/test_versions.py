@@ -44,7 +44,7 @@ class At:
             client = stripe.StripeClient(
                 KEY, stripe_version=self.version, base_addresses={"api": self.base}
             )
-            node: Any = client.v1
+            node: Any = getattr(client, "v1", client)  # no `v1` before stripe-python 12
             for part in service.split("."):
                 node = getattr(node, part)
             return getattr(node, action)(*args, params=params)
@@ -52,6 +52,12 @@ class At:
             "payment_intents": stripe.PaymentIntent,
             "checkout.sessions": stripe.checkout.Session,
             "customers": stripe.Customer,
+            "prices": stripe.Price,
+            "subscriptions": stripe.Subscription,
+            "invoices": stripe.Invoice,
+            "coupons": stripe.Coupon,
+            "promotion_codes": stripe.PromotionCode,
+            "invoice_items": stripe.InvoiceItem,
         }[service]
         name = {"update": "modify"}.get(action, action)
         return getattr(cls, name)(*args, **params)
@@ -302,3 +308,118 @@ def test_forwarded_events_are_rendered_at_the_endpoint_version(
     succeeded = next(e for e in collector.bodies if e["type"] == "payment_intent.succeeded")
     assert succeeded["api_version"] == CHARGES_LAST
     assert succeeded["data"]["object"]["charges"]["data"][0]["amount"] == 900
+
+
+PRE_BASIL = "2024-06-20"
+PRE_CLOVER = "2025-08-27.basil"
+
+
+def _subscribed(sdk: At) -> tuple[Any, Any]:
+    customer = sdk.call(
+        "customers",
+        "create",
+        payment_method="pm_card_visa",
+        invoice_settings={"default_payment_method": "pm_card_visa"},
+    )
+    price = sdk.call(
+        "prices",
+        "create",
+        unit_amount=1500,
+        currency="usd",
+        recurring={"interval": "month"},
+        product_data={"name": "Club"},
+    )
+    coupon = sdk.call("coupons", "create", percent_off=10, duration="forever")
+    return customer, sdk.call(
+        "subscriptions",
+        "create",
+        customer=customer.id,
+        items=[{"price": price.id}],
+        **({"coupon": coupon.id} if versions.before(sdk.version, BASIL) else {}),
+        **({} if versions.before(sdk.version, BASIL) else {"discounts": [{"coupon": coupon.id}]}),
+    )
+
+
+def test_before_basil_a_subscription_and_its_invoice_have_their_old_fields(at: Any) -> None:
+    old = at(PRE_BASIL)
+    _, sub = _subscribed(old)
+    item = sub["items"].data[0]
+    assert sub.current_period_end > sub.current_period_start
+    assert "current_period_end" not in item
+    assert sub.discount.coupon.percent_off == 10  # the single discount, its coupon whole
+    invoice = old.call("invoices", "retrieve", sub.latest_invoice)
+    assert invoice.subscription == sub.id and invoice.paid is True
+    assert invoice.payment_intent.startswith("pi_") and invoice.charge.startswith("ch_")
+    assert invoice.paid_out_of_band is False
+    assert "parent" not in invoice and "payments" not in invoice
+    line = invoice.lines.data[0]
+    assert (line.type, line.price.id, line.proration) == ("subscription", item.price.id, False)
+    assert old.call("payment_intents", "retrieve", invoice.payment_intent).invoice == invoice.id
+    # The same objects at the current version: periods on the items, the invoice's parent.
+    new = at(ENDIVE)
+    now = new.call("subscriptions", "retrieve", sub.id)
+    assert now["items"].data[0].current_period_end == sub.current_period_end
+    assert "current_period_end" not in now and "discount" not in now
+    invoice = new.call("invoices", "retrieve", sub.latest_invoice)
+    assert invoice.parent.subscription_details.subscription == sub.id
+    assert "subscription" not in invoice and "paid" not in invoice
+    # And at basil itself, already the new shape.
+    assert "current_period_end" not in at(BASIL).call("subscriptions", "retrieve", sub.id)
+
+
+def test_basil_refuses_the_old_parameters_and_old_versions_the_new(at: Any) -> None:
+    _, sub = _subscribed(at(BASIL))
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        at(BASIL).call("subscriptions", "update", sub.id, coupon="nope")
+    assert info.value.param == "coupon"
+    assert "Received unknown parameter: coupon" in str(info.value.user_message)
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        at(PRE_BASIL).call(
+            "invoice_items", "create", customer=sub.customer, pricing={"price": "price_x"}
+        )
+    assert info.value.param == "pricing"
+
+
+def test_before_clover_promotion_codes_name_their_coupon(at: Any) -> None:
+    old = at(PRE_CLOVER)
+    coupon = old.call("coupons", "create", amount_off=500, currency="usd", duration="once")
+    promo = old.call("promotion_codes", "create", coupon=coupon.id, code="SPRING")
+    assert promo.coupon.id == coupon.id and "promotion" not in promo
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        old.call("promotion_codes", "create", promotion={"type": "coupon", "coupon": coupon.id})
+    assert info.value.param == "promotion"
+    clover = at("2025-10-29.clover").call("promotion_codes", "retrieve", promo.id)
+    assert clover.promotion.coupon == coupon.id and "coupon" not in clover
+
+
+def test_a_parameter_stripe_knows_but_the_fake_does_not_emulate_is_named(at: Any) -> None:
+    sdk = at(PRE_BASIL)
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.call("customers", "create", coupon="SPRING")  # Stripe had it before basil
+    assert info.value.param == "coupon"
+    assert "does not emulate the parameter `coupon`" in str(info.value.user_message)
+    assert sdk.fake.customers == {}
+
+
+def test_invoice_payments_and_their_events_do_not_exist_before_basil(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
+    monkeypatch.setattr(stripe, "api_key", KEY)
+    with StripeFake() as fake:
+        _subscribed(At(fake, "client", ENDIVE, "https://api.stripe.com"))
+        got: list[dict[str, Any]] = []
+
+        def endpoint(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+            got.append(json.loads(body))
+            return 200, ""
+
+        fake.deliver(endpoint, api_version=PRE_BASIL)
+        old_types = {e["type"] for e in got}
+        got.clear()
+        fake.deliver(endpoint, api_version=ENDIVE)
+        new_types = {e["type"] for e in got}
+    assert "invoice_payment.paid" in new_types
+    assert "invoice_payment.paid" not in old_types and "invoice.paid" in old_types
+    paid = next(e for e in got if e["type"] == "invoice.paid")["data"]["object"]
+    assert "parent" in paid and "subscription" not in paid

@@ -46,14 +46,6 @@ class SetupIntents(Model):
     def create(self, p: Params) -> Obj:
         """POST /v1/setup_intents (with `confirm=true`, confirmed at once)."""
         s = self.state
-        if p.get("payment_method_types"):
-            raise invalid_request(
-                "The `payment_method_types` parameter is no longer supported on SetupIntents "
-                "in this API version: use `automatic_payment_methods` or "
-                "`allowed_payment_method_types`.",
-                param="payment_method_types",
-                code="payment_method_types_no_longer_supported",
-            )
         for i, kind in enumerate(p.get("allowed_payment_method_types") or []):
             if kind != "card":
                 raise not_emulated(
@@ -158,13 +150,6 @@ class SetupIntents(Model):
                 f"This SetupIntent cannot be updated because it has a status of {si['status']}.",
                 code="setup_intent_unexpected_state",
             )
-        if p.get("payment_method_types"):
-            raise invalid_request(
-                "The `payment_method_types` parameter is no longer supported on SetupIntents "
-                "in this API version.",
-                param="payment_method_types",
-                code="payment_method_types_no_longer_supported",
-            )
         changes: dict[str, Any] = {}
         if "customer" in p and p["customer"] is not None:
             s.ref("customer", p["customer"], "customer")
@@ -192,13 +177,6 @@ class SetupIntents(Model):
                 "confirmed: requires_payment_method, requires_confirmation, requires_action.",
                 code="setup_intent_unexpected_state",
                 setup_intent=si.copy(),
-            )
-        if p.get("payment_method_types"):
-            raise invalid_request(
-                "The `payment_method_types` parameter is no longer supported on SetupIntents "
-                "in this API version.",
-                param="payment_method_types",
-                code="payment_method_types_no_longer_supported",
             )
         if si["payment_method"] is None and not p.get("payment_method"):
             raise invalid_request(

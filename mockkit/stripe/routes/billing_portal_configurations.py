@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import PAGE_SPEC, paginate
 from mockkit.stripe.models.billing_portal_configurations import BillingPortalConfigurations
 from mockkit.stripe.params import BOOL, METADATA, STR, URL, Arr, Coercer, Enum, Hash, Int, Str
 from mockkit.stripe.routing import endpoint
@@ -145,7 +145,7 @@ def update_billing_portal_configuration(s: StripeState, p: dict[str, Any], id: s
 @endpoint(
     "GET",
     "/v1/billing_portal/configurations",
-    {**LIST_SPEC, "active": BOOL, "is_default": BOOL},
+    {**PAGE_SPEC, "active": BOOL, "is_default": BOOL},
     kind="list:billing_portal.configuration",
 )
 def list_billing_portal_configurations(s: StripeState, p: dict[str, Any]) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.billing.params import DISCOUNTS
 from mockkit.stripe.errors import no_such
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.objects import list_object
 from mockkit.stripe.params import (
@@ -146,7 +146,7 @@ def expire_checkout_session(s: StripeState, p: dict[str, Any], id: str) -> Any:
     return CheckoutSessions.of(s).expire(id)
 
 
-@endpoint("GET", "/v1/checkout/sessions/{id}/line_items", LIST_SPEC, kind="list:item")
+@endpoint("GET", "/v1/checkout/sessions/{id}/line_items", PAGE_SPEC, kind="list:item")
 def list_checkout_line_items(s: StripeState, p: dict[str, Any], id: str) -> Any:
     """List a Checkout Session's line items (in the order given, as Stripe answers them)."""
     items = CheckoutSessions.of(s).line_items(id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.customers import Customers
 from mockkit.stripe.params import (
     ADDRESS,
@@ -99,7 +99,7 @@ def list_customers(s: StripeState, p: dict[str, Any]) -> Any:
 @endpoint(
     "GET",
     "/v1/customers/{id}/payment_methods",
-    {**LIST_SPEC, "type": STR, "allow_redisplay": STR},
+    {**PAGE_SPEC, "type": STR, "allow_redisplay": STR},
     kind="list:payment_method",
 )
 def list_customer_payment_methods(s: StripeState, p: dict[str, Any], id: str) -> Any:

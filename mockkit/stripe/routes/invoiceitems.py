@@ -7,7 +7,7 @@ from typing import Any
 from mockkit.stripe.billing.params import DISCOUNTS, ONE_TIME_PRICE_DATA
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.invoiceitems import InvoiceItems
-from mockkit.stripe.params import ANY, BOOL, INT, METADATA, STR, Arr, Coercer, Enum, Hash, Int, Str
+from mockkit.stripe.params import BOOL, INT, METADATA, STR, Arr, Coercer, Enum, Hash, Int, Str
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
@@ -27,7 +27,6 @@ _EDITABLE: dict[str, Coercer] = {
     "tax_rates": Arr(STR),
     "unit_amount_decimal": STR,
     "quantity_decimal": STR,
-    "inclusive": ANY,
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.billing.params import DISCOUNTS, PRICE_DATA_RECURRING
 from mockkit.stripe.errors import invalid_request, not_emulated, param_error
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.invoices import Invoices
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.objects import list_object
@@ -141,7 +141,7 @@ def send_invoice(s: StripeState, p: dict[str, Any], id: str) -> Any:
     return Invoices.of(s).send(id)
 
 
-@endpoint("GET", "/v1/invoices/{id}/lines", LIST_SPEC, kind="list:line_item")
+@endpoint("GET", "/v1/invoices/{id}/lines", PAGE_SPEC, kind="list:line_item")
 def list_invoice_lines(s: StripeState, p: dict[str, Any], id: str) -> Any:
     """List an invoice's lines, in Stripe's order."""
     lines = Invoices.of(s).lines_of(id)

@@ -103,7 +103,6 @@ def update_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
         "setup_future_usage": Enum("off_session", "on_session"),
         "shipping": SHIPPING,
         "payment_method_options": ANY,
-        "client_secret": STR,
     },
     kind="payment_intent",
 )

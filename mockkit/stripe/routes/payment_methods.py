@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import PAGE_SPEC, paginate
 from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.params import ADDRESS, EMAIL, INT, METADATA, STR, Enum, Hash
 from mockkit.stripe.routing import endpoint
@@ -75,7 +75,7 @@ def detach_payment_method(s: StripeState, p: dict[str, Any], id: str) -> Any:
 @endpoint(
     "GET",
     "/v1/payment_methods",
-    {**LIST_SPEC, "customer": STR, "type": STR},
+    {**PAGE_SPEC, "customer": STR, "type": STR},
     kind="list:payment_method",
 )
 def list_payment_methods(s: StripeState, p: dict[str, Any]) -> Any:

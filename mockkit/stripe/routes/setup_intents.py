@@ -72,10 +72,8 @@ def update_setup_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
     {
         **_CONFIRM,
         "payment_method": STR,
-        "payment_method_types": Arr(STR),
         "payment_method_options": ANY,
         "payment_method_data": ANY,
-        "client_secret": STR,
     },
     kind="setup_intent",
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.billing.params import DISCOUNTS, PRICE_DATA_RECURRING
 from mockkit.stripe.errors import param_error
-from mockkit.stripe.lists import LIST_SPEC
+from mockkit.stripe.lists import PAGE_SPEC
 from mockkit.stripe.models.subscription_items import SubscriptionItems
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.objects import list_object
@@ -60,7 +60,8 @@ def _through_subscription(
 @endpoint(
     "POST",
     "/v1/subscription_items",
-    {**_CHANGE, "subscription": STR},
+    # `off_session` is an update's (an item added is paid with the subscription's next invoice).
+    {**{k: v for k, v in _CHANGE.items() if k != "off_session"}, "subscription": STR},
     ("subscription",),
     kind="subscription_item",
 )
@@ -112,7 +113,7 @@ def delete_subscription_item(s: StripeState, p: dict[str, Any], id: str) -> Any:
 @endpoint(
     "GET",
     "/v1/subscription_items",
-    {**LIST_SPEC, "subscription": STR},
+    {**PAGE_SPEC, "subscription": STR},
     ("subscription",),
     kind="list:subscription_item",
 )

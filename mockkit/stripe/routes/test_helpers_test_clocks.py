@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import PAGE_SPEC, paginate
 from mockkit.stripe.models.test_helpers_test_clocks import TestClocks
 from mockkit.stripe.params import INT, STR, Str
 from mockkit.stripe.routing import endpoint
@@ -49,7 +49,7 @@ def delete_test_clock(s: StripeState, p: dict[str, Any], id: str) -> Any:
     return TestClocks.of(s).delete(id)
 
 
-@endpoint("GET", _BASE, LIST_SPEC, kind="list:test_helpers.test_clock")
+@endpoint("GET", _BASE, PAGE_SPEC, kind="list:test_helpers.test_clock")
 def list_test_clocks(s: StripeState, p: dict[str, Any]) -> Any:
     """List test clocks, newest first."""
     return paginate(s, "test_helpers.test_clock", p, _BASE)
