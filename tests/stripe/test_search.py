@@ -9,9 +9,7 @@ import requests
 import stripe
 
 from mockkit.stripe import StripeFake, StripeServer
-from tests.stripe.driver import Driver
-
-CARD = {"allowed_payment_method_types": ["card"]}
+from tests.stripe.driver import CARD, Driver
 
 
 def _customers(sdk: Driver, n: int = 12) -> list[Any]:
