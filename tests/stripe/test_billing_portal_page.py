@@ -17,8 +17,12 @@ import stripe
 
 from mockkit.stripe import PortalError, StripeFake
 from mockkit.stripe.cards import CARDS
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.billing_helpers import DAY, T0, freeze, types
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 RETURN = "https://shop.example/account"
 

@@ -13,8 +13,12 @@ import pytest
 import requests
 
 from mockkit.stripe import CheckoutError, StripeFake
+from mockkit.stripe.objects import API_VERSION
 from tests.stripe.billing_helpers import DAY, freeze
 from tests.stripe.driver import Driver
+
+#: These tests assert the current API version's shapes (see `conftest.py`).
+STRIPE_VERSION = API_VERSION
 
 OK = "https://shop.example/ok"
 
