@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import requests
 import responses
 from requests.structures import CaseInsensitiveDict
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from mockkit.http import Request, Response
+from mockkit.loopback_http import KEEP_ALIVE, ConnectionHandler
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -403,6 +404,9 @@ def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Ite
                     start_response(status_line(413), [("Content-Type", "text/plain")])
                     return [b"request body too large\n"]
             complete = len(request.body) == length or not length
+            # The body was read whole and nothing of it is left on the connection: the next
+            # request can follow on it.
+            environ[KEEP_ALIVE] = complete and not environ.get("wsgi.input_terminated")
         except (OSError, ValueError):  # a broken chunked body: werkzeug raises OSError
             complete = False
         if not complete:
@@ -427,21 +431,6 @@ def wsgi_app(handler: Handler) -> Callable[[WSGIEnvironment, StartResponse], Ite
         return [response.body] if request.method != "HEAD" else []
 
     return app
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's request handler without the access log on stderr."""
-
-    disable_nagle_algorithm = True
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-    def connection_dropped(
-        self, error: BaseException, environ: WSGIEnvironment | None = None
-    ) -> None:
-        # A connection a fault aborted (or a client dropped) is never read from again.
-        self.close_connection = True
 
 
 def is_loopback_host(host: str) -> bool:
@@ -492,6 +481,7 @@ class LoopbackServer:
         self.handler = handler
         self.host = host
         self.requested_port = port
+        self._connections: set[socket.socket] = set()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -528,7 +518,9 @@ class LoopbackServer:
                 self.requested_port,
                 wsgi_app(self.handler),
                 threaded=True,
-                request_handler=_QuietHandler,
+                request_handler=type(
+                    "ServerHandler", (ConnectionHandler,), {"connections": self._connections}
+                ),
                 fd=listener.fileno(),
             )
         finally:
@@ -548,6 +540,11 @@ class LoopbackServer:
             return
         self._server.shutdown()
         self._server.server_close()
+        # Connections kept alive wait for their client's next request: end their reading side
+        # so each handler thread sees end-of-stream and closes its connection now.
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RD)
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None

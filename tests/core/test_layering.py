@@ -6,7 +6,7 @@ one (at module level or inside a function; `TYPE_CHECKING` imports are types onl
 0. `mockkit.http` (requests and responses as values), `mockkit.providers` (the registry),
    `mockkit.cli` (the command dispatcher: it finds commands by module name),
    `mockkit._extras` (which extra installs what);
-1. the transports: `mockkit.transport`, `mockkit.requests_transport`,
+1. the transports: `mockkit.transport` (with `mockkit.loopback_http`), `mockkit.requests_transport`,
    `mockkit.httpx_transport`, `mockkit.identity`;
 2. `mockkit.fake` (the base fake);
 3. the provider fakes: `mockkit.stripe`, `mockkit.oauth`;
@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("mockkit.http", "mockkit.providers", "mockkit.cli", "mockkit._extras"),
     (
         "mockkit.transport",
+        "mockkit.loopback_http",
         "mockkit.requests_transport",
         "mockkit.httpx_transport",
         "mockkit.identity",

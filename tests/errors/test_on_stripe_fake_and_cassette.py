@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from mockkit.cassettes import use
 from mockkit.errors import stripe as stripe_errors
 from mockkit.stripe import StripeFake
 from mockkit.transport import no_retry_sleep
+from tests.sleeps import stripe_sleeps
 
 PARAMS: dict[str, Any] = {
     "amount": 2000,
@@ -29,14 +29,12 @@ def test_a_timeout_on_the_fake_keeps_three_attempts_one_key_and_no_time() -> Non
     # The issue's example: a timeout on a Stripe call with the SDK's default retries.
     with StripeFake() as fake:
         fake.inject(errors.read_timeout(), method="POST", path="/v1/payment_intents", times=None)
-        started = time.perf_counter()
-        with pytest.raises(stripe.APIConnectionError):
+        with stripe_sleeps() as slept, pytest.raises(stripe.APIConnectionError):
             stripe.PaymentIntent.create(api_key="sk_test_mockkit", **PARAMS)
-        elapsed = time.perf_counter() - started
     attempts = [r for r in fake.requests if r.path == "/v1/payment_intents"]
     assert len(attempts) == 3
     assert len({r.headers["Idempotency-Key"] for r in attempts}) == 1
-    assert elapsed < 0.5
+    assert slept == [0.0, 0.0]  # both retries' backoffs skipped
     assert not fake.objects("payment_intent")  # nothing half-created
 
 

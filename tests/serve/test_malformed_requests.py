@@ -156,9 +156,8 @@ def test_malformed_request_is_refused_cleanly_and_serving_goes_on(
 ) -> None:
     tally.add("served raw HTTP (malformed, named cases)")
     server: LoopbackServer = request.getfixturevalue(f"{which}_server")
-    started = time.monotonic()
+    # `exchange` fails on a hang: its socket times out.
     status = status_of(exchange(server.port, CASES[case]))
-    assert time.monotonic() - started < 6
     # 2xx is allowed only where the request is in fact readable (e.g. an unknown header).
     assert status is None or status < 500, (case, status)
     still_serving(server)
@@ -222,28 +221,36 @@ def test_a_stalled_client_blocks_neither_other_clients_nor_shutdown() -> None:
     customer from `email=a` when the client meant to send 500 bytes.
     """
     fake = StripeFake()
-    with fake.serve() as server:
+    stalled: list[socket.socket] = []
+    server = fake.serve().start()
+    try:
         baseline = threading.active_count()
-        stalled = []
         for _ in range(50):
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            stalled.append(sock)
             sock.sendall(b"POST /v1/customers HTTP/1.1\r\nHost: x\r\n" + AUTH)
             sock.sendall(b"Content-Length: 500\r\n\r\nemail=a")  # 493 bytes never follow
-            stalled.append(sock)
-        started = time.monotonic()
-        still_serving(server)
-        assert time.monotonic() - started < 2
+        still_serving(server)  # answered while the 50 wait (its own timeout catches a hang)
         for sock in stalled:
             sock.close()  # the clients give up
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30  # a hang guard, not a measure of speed
         while threading.active_count() > baseline and time.monotonic() < deadline:
             time.sleep(0.02)  # the server's handler threads see the close and end
         assert threading.active_count() <= baseline
         emails = [r.params for r in fake.requests if r.path == "/v1/customers"]
         assert emails == [{"email": "after@example.com"}]
         assert [c["email"] for c in fake.customers.values()] == ["after@example.com"]
-        started = time.monotonic()
-    assert time.monotonic() - started < 5  # stopping did not wait for anyone
+        # Stopping waits for no client: one still connected and silent does not hold it.
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        stalled.append(silent)
+        stopper = threading.Thread(target=server.stop, daemon=True)
+        stopper.start()
+        stopper.join(timeout=30)  # a hang guard: stop() returns at once when it works
+        assert not stopper.is_alive(), "stop() waited for a silent client"
+    finally:
+        for sock in stalled:
+            sock.close()
+        server.stop()
 
 
 BAD_HOSTS = [b"[", b"[::1", b"a]b", b"shop.example/v1?x#y", b"x:notaport", b"a b", b"a@b", b"\xff"]

@@ -16,6 +16,7 @@ from mockkit.errors import oauth
 from mockkit.errors import stripe as stripe_errors
 from mockkit.stripe import objects
 from mockkit.transport import no_retry_sleep
+from tests.sleeps import stripe_sleeps
 
 KEY = "sk_test_mockkit"
 
@@ -200,11 +201,8 @@ def test_stubs_register_on_the_default_responses_mock() -> None:
 def test_the_responses_fixture_keeps_retries_but_skips_their_sleeps(
     mockkit_responses: responses.RequestsMock,
 ) -> None:
-    import time
-
     registered = stubs.stripe_payment_intent_create(mockkit_responses, fault=errors.server_error())
-    started = time.perf_counter()
-    with pytest.raises(stripe.APIError):
+    with stripe_sleeps() as slept, pytest.raises(stripe.APIError):
         stripe.PaymentIntent.create(amount=100, currency="usd", api_key=KEY)
     assert registered.call_count == 3
-    assert time.perf_counter() - started < 0.5  # the SDK's own backoff would be 1 s or more
+    assert slept == [0.0, 0.0]  # the SDK's own backoff would be 0.5 s and more each

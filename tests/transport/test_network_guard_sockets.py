@@ -9,7 +9,6 @@ provider), that it fails fast, and that the served fakes on 127.0.0.1 still work
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 import requests
@@ -42,20 +41,19 @@ OUTSIDE = [
 
 @pytest.mark.parametrize(("host", "port"), OUTSIDE, ids=[h for h, _ in OUTSIDE])
 def test_an_outside_connection_fails_at_once(host: str, port: int) -> None:
-    started = time.monotonic()
+    # Refused before any packet: the guard's own error, not a timeout or a DNS failure.
     with pytest.raises(NetworkBlockedError, match="blocked"):
         socket.create_connection((host, port), timeout=5)
-    assert time.monotonic() - started < 0.5  # refused before any packet, not timed out
 
 
 def test_requests_and_stripe_fail_fast_and_say_why() -> None:
-    started = time.monotonic()
     with pytest.raises(requests.ConnectionError, match="mockkit blocked"):
         requests.get("https://api.github.com/user", timeout=5)
     client = stripe.StripeClient("sk_test_reliability", max_network_retries=0)
-    with pytest.raises(stripe.APIConnectionError):
+    with pytest.raises(stripe.APIConnectionError) as caught:
         client.v1.customers.create(params={"email": "a@example.com"})
-    assert time.monotonic() - started < 2
+    # Failed fast because the guard refused it, not after a timeout: its message says so.
+    assert "mockkit blocked" in str(caught.value)
 
 
 @settings(FUZZ, max_examples=100)
