@@ -29,11 +29,17 @@ async def test_record_with_httpx_against_a_served_fake_then_replay_offline(
     path = tmp_path / "httpx.yaml"
     served = StripeFake()
     with served.serve() as server:
+        # The served fake keeps the connection alive, as Stripe does: the client is closed
+        # before the server stops, or its pooled socket would be left open.
+        http_client = stripe.HTTPXClient()
         recording = stripe.StripeClient(
-            KEY, http_client=stripe.HTTPXClient(), base_addresses={"api": server.url}
+            KEY, http_client=http_client, base_addresses={"api": server.url}
         )
-        with use(path, "rewrite", hosts={server.url: "https://api.stripe.com"}):
-            recorded_id = await _create(recording)
+        try:
+            with use(path, "rewrite", hosts={server.url: "https://api.stripe.com"}):
+                recorded_id = await _create(recording)
+        finally:
+            await http_client.close_async()
     saved = load_cassette(path).interactions
     assert [i["request"]["uri"] for i in saved] == ["https://api.stripe.com/v1/payment_intents"]
     assert KEY not in path.read_text()  # scrubbed before it was written
