@@ -411,10 +411,11 @@ class StripeFake(portal.PortalActions, BaseFake):
     ) -> list[Delivery]:
         """POST events (default: all emitted so far), signed, to `target`.
 
-        `target`: a Flask test client (events go to `path`), a URL string, or a callable taking
-        `(body, headers)`. Misbehave on request: `duplicate=True`, `reverse=True`,
-        `shuffle=<seed>`, `bad_signature=True`, `old=True` (timestamp beyond the 300 s
-        tolerance) or an exact `timestamp`. `api_version`: the version the endpoint is
+        `target`: a test client (events go to `path`): Flask's, Starlette's / FastAPI's
+        `TestClient`, Django's; or a URL string, or a callable taking `(body, headers)`.
+        Misbehave on request: `duplicate=True`, `reverse=True`, `shuffle=<seed>`,
+        `bad_signature=True`, `old=True` (timestamp beyond the 300 s tolerance) or an exact
+        `timestamp`. `api_version`: the version the endpoint is
         configured for (default: the account's); each event's object is rendered at it and
         the event's `api_version` says it. Returns one `Delivery` per POST.
         """

@@ -87,14 +87,36 @@ def _post(
     if hasattr(target, "post") and hasattr(target, "application"):  # a Flask/werkzeug client
         response = target.post(path, data=body, headers=headers)
         return int(response.status_code), response.get_data(as_text=True)
+    if type(target).__module__.startswith("django."):  # Django's test Client
+        # Django takes the content type apart from the other headers, and the body as is.
+        others = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        response = target.post(
+            path, data=body, content_type=headers["Content-Type"], headers=others
+        )
+        return int(response.status_code), bytes(response.content).decode("utf-8", "replace")
+    if _is_httpx_client(target):  # Starlette's / FastAPI's TestClient, any httpx.Client
+        response = target.post(path, content=body, headers=headers)
+        return int(response.status_code), str(response.text)
     if callable(target):
         result = target(body, headers)
         if isinstance(result, tuple):
             return int(result[0]), str(result[1]) if len(result) > 1 else ""
         return int(result if result is not None else 200), ""
     raise TypeError(
-        "deliver() sends to a Flask test client (with path=...), a URL string, or a callable "
-        f"taking (body, headers); got {target!r}"
+        "deliver() sends to a test client (Flask's, Starlette's / FastAPI's TestClient, "
+        "Django's; with path=...), a URL string, or a callable taking (body, headers); "
+        f"got {target!r}"
+    )
+
+
+def _is_httpx_client(target: Any) -> bool:
+    """Whether `target` is a synchronous httpx (or httpx2) client, as Starlette's TestClient is.
+
+    Told by its class, so neither library is imported for a target that is not one of theirs.
+    """
+    return any(
+        cls.__name__ == "Client" and cls.__module__.split(".")[0] in ("httpx", "httpx2")
+        for cls in type(target).__mro__
     )
 
 
@@ -114,10 +136,12 @@ def deliver(
 ) -> list[Delivery]:
     """POST each event, signed, to `target`; return what each delivery got back.
 
-    `target` is a Flask test client (events go to `path`), a URL, or a callable taking
-    `(body, headers)`. `duplicate` sends each event twice in a row, `reverse` or `shuffle=seed`
-    changes the order, `bad_signature` signs with a wrong secret, `old` signs with a timestamp
-    ten minutes back (beyond stripe-python's 300 s tolerance), `timestamp` sets it exactly.
+    `target` is a test client (events go to `path`): Flask's, Starlette's / FastAPI's
+    `TestClient` (or any `httpx.Client`), Django's test `Client`; or a URL, or a callable
+    taking `(body, headers)`. `duplicate` sends each event twice in a row, `reverse` or
+    `shuffle=seed` changes the order, `bad_signature` signs with a wrong secret, `old` signs
+    with a timestamp ten minutes back (beyond stripe-python's 300 s tolerance), `timestamp`
+    sets it exactly.
     """
     batch = list(events)
     if reverse:

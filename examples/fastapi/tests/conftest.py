@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,14 +43,3 @@ def client(github: GitHubFake, stripe_fake: StripeFake) -> Iterator[TestClient]:
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def deliver(client: TestClient) -> Callable[[bytes, dict[str, str]], Any]:
-    """A `StripeFake.deliver()` target posting each signed event to the app's webhook."""
-
-    def post(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-        response = client.post("/webhooks/stripe", content=body, headers=headers)
-        return response.status_code, response.text
-
-    return post

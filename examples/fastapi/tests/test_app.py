@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 import mockkit
@@ -76,13 +73,19 @@ def test_signed_webhooks_are_accepted_and_forged_ones_refused(
     client: TestClient,
     github: GitHubFake,
     stripe_fake: StripeFake,
-    deliver: Callable[[bytes, dict[str, str]], Any],
 ) -> None:
     login(client, "/login", github)
     client.post("/orders", json={"product": "coffee-mug", "payment_method": "pm_card_visa"})
-    deliveries = stripe_fake.deliver(deliver)
+    # deliver() posts each event, signed, through the app's own TestClient.
+    deliveries = stripe_fake.deliver(client, path="/webhooks/stripe")
     assert {d.status for d in deliveries} == {200}
-    assert "payment_intent.succeeded" in client.app.state.events  # type: ignore[attr-defined]
+    assert [d.body for d in deliveries][-1] == '{"received":"payment_intent.succeeded"}'
+    assert client.app.state.events == [d.type for d in deliveries]  # type: ignore[attr-defined]
+    # A wrong secret, or a timestamp past stripe-python's tolerance: refused, nothing recorded.
+    refused = stripe_fake.deliver(client, path="/webhooks/stripe", bad_signature=True)
+    refused += stripe_fake.deliver(client, path="/webhooks/stripe", old=True)
+    assert {d.status for d in refused} == {400}
+    assert client.app.state.events == [d.type for d in deliveries]  # type: ignore[attr-defined]
     forged = client.post(
         "/webhooks/stripe",
         content=b'{"id": "evt_forged", "type": "payment_intent.succeeded"}',
