@@ -144,8 +144,8 @@ def lookup(ref: str) -> Card | None:
     return CARDS.get(ref) or _BY_TOKEN.get(ref) or _BY_NUMBER.get(ref.replace(" ", ""))
 
 
-def card_details(card: Card, exp_year: int = 2034) -> dict[str, Any]:
-    """The `card` hash of a PaymentMethod for `card`."""
+def card_details(card: Card, exp_year: int = 2034, exp_month: int = 12) -> dict[str, Any]:
+    """The `card` hash of a PaymentMethod for `card` (expiring `exp_month`/`exp_year`)."""
     return {
         "brand": card.brand,
         "checks": {
@@ -155,7 +155,7 @@ def card_details(card: Card, exp_year: int = 2034) -> dict[str, Any]:
         },
         "country": card.country,
         "display_brand": card.brand,
-        "exp_month": 12,
+        "exp_month": exp_month,
         "exp_year": exp_year,
         "fingerprint": card.fingerprint,
         "funding": card.funding,
@@ -168,8 +168,13 @@ def card_details(card: Card, exp_year: int = 2034) -> dict[str, Any]:
     }
 
 
-def charge_details(card: Card, amount: int, three_d_secure: bool = False) -> dict[str, Any]:
-    """The `payment_method_details` hash of a Charge paid with `card`."""
+def charge_details(
+    card: Card,
+    amount: int,
+    three_d_secure: bool = False,
+    expiry: tuple[int, int] = (12, 2034),
+) -> dict[str, Any]:
+    """The `payment_method_details` hash of a Charge paid with `card` (expiring `expiry`)."""
     return {
         "card": {
             "amount_authorized": amount,
@@ -181,8 +186,8 @@ def charge_details(card: Card, amount: int, three_d_secure: bool = False) -> dic
                 "cvc_check": "pass",
             },
             "country": card.country,
-            "exp_month": 12,
-            "exp_year": 2034,
+            "exp_month": expiry[0],
+            "exp_year": expiry[1],
             "extended_authorization": {"status": "disabled"},
             "fingerprint": card.fingerprint,
             "funding": card.funding,

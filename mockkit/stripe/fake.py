@@ -578,12 +578,7 @@ class StripeFake(portal.PortalActions, BaseFake):
         return Response(saved.status, saved.body, headers)
 
     def _unrecognized(self, request: Request, rid: str) -> Response:
-        allowed = ROUTES.allowed_methods(request.path)
-        closest = ROUTES.closest(request.method, request.path)
-        if allowed:
-            hint = f"; this path is emulated for {', '.join(allowed)} only"
-        else:
-            hint = f"; closest supported: {closest}" if closest else ""
+        hint = ROUTES.hint(request.method, request.path)
         message = (
             f"Unrecognized request URL ({request.method}: {request.path}). mockkit's Stripe "
             f"fake does not emulate this endpoint{hint}. See docs/stripe.md for what is "

@@ -10,17 +10,39 @@ from mockkit.stripe.objects import list_object
 from mockkit.stripe.params import INT, STR, Coercer, Hash, Int
 from mockkit.stripe.state import StripeState
 
-__all__ = ["LIST_SPEC", "PAGE_SPEC", "paginate"]
-
-_CREATED = Hash({"gt": INT, "gte": INT, "lt": INT, "lte": INT})
+__all__ = ["LIST_SPEC", "PAGE_SPEC", "RANGE", "paginate"]
 
 
-def _created(value: Any, name: str) -> Any:
+def _timestamp(value: Any, name: str) -> int:
+    # An empty value is no timestamp: refused (INT would read it as unset and leave a None
+    # to compare with every object's time).
+    if value == "":
+        raise param_error(
+            f"Invalid integer: {name} is empty; pass a Unix timestamp.",
+            name,
+            "parameter_invalid_integer",
+        )
+    number: int = INT(value, name)
+    return number
+
+
+_BOUNDS = Hash({op: _timestamp for op in ("gt", "gte", "lt", "lte")}, empty_unsets=False)
+
+
+def _range(value: Any, name: str) -> Any:
+    """A timestamp filter: `created=1700000000` (that second) or `created[gte]=...` bounds."""
     if isinstance(value, dict):
-        return _CREATED(value, name)
-    number = INT(value, name)
+        bounds: dict[str, int] = _BOUNDS(value, name)
+        if not bounds:
+            raise param_error(f"Invalid {name}: pass gt, gte, lt or lte.", name)
+        return bounds
+    number = _timestamp(value, name)
     return {"gte": number, "lte": number}
 
+
+#: A timestamp filter of a list (`created`, `due_date`, ...): an integer (that exact second)
+#: or a hash of `gt` / `gte` / `lt` / `lte`; an empty value is Stripe's 400 naming it.
+RANGE: Coercer = _range
 
 #: A list's page: `limit` and the cursors (the lists of an object's parts and a few others).
 PAGE_SPEC: dict[str, Coercer] = {
@@ -29,7 +51,7 @@ PAGE_SPEC: dict[str, Coercer] = {
     "ending_before": STR,
 }
 #: A list of a resource that Stripe filters by `created` too.
-LIST_SPEC: dict[str, Coercer] = {**PAGE_SPEC, "created": _created}
+LIST_SPEC: dict[str, Coercer] = {**PAGE_SPEC, "created": RANGE}
 
 
 def paginate(

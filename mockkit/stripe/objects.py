@@ -14,10 +14,12 @@ objects; the fake never mutates a nested value in place, it replaces top-level k
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from importlib import resources
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from mockkit.stripe.ids import new_id
 from mockkit.stripe.resource import KINDS
@@ -31,6 +33,7 @@ __all__ = [
     "build",
     "charge",
     "checkout_session",
+    "checkout_url",
     "coupon",
     "customer",
     "discount",
@@ -431,8 +434,27 @@ def checkout_session(**overrides: Any) -> dict[str, Any]:
     if "expires_at" not in overrides:
         obj["expires_at"] = obj["created"] + 86400
     if "url" not in overrides:
-        obj["url"] = f"https://checkout.stripe.com/c/pay/{obj['id']}"
+        obj["url"] = checkout_url("https://checkout.stripe.com", obj["id"], obj["success_url"])
     return obj
+
+
+def checkout_url(base: str, session_id: str, success_url: str | None = None) -> str:
+    """A Checkout Session's `url` in Stripe's form: `{base}/c/pay/{id}#{fragment}`.
+
+    Stripe's fragment is read by the page's script, never sent to the server: base64 of a
+    small JSON object (the publishable key the page uses, the merchant's origin), each byte
+    XORed with 5. The fake's page ignores it; it is there so the URL looks, and is split, as
+    Stripe's is.
+    """
+    origin = ""
+    if success_url:
+        parts = urlsplit(success_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    payload = json.dumps(
+        {"apiKey": "pk_test_mockkit", "referrerOrigin": origin}, separators=(",", ":")
+    )
+    token = base64.b64encode(bytes(b ^ 5 for b in payload.encode("utf-8"))).decode("ascii")
+    return f"{base}/c/pay/{session_id}#{quote(token, safe='')}"
 
 
 def line_item(**overrides: Any) -> dict[str, Any]:

@@ -9,6 +9,8 @@ in `StripeFake.dispatch`, for every endpoint alike.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -81,6 +83,45 @@ class RouteTable(Routes):
     def endpoints(self) -> list[Endpoint]:
         """Every endpoint, exact paths first."""
         return [cast(Endpoint, r) for r in self.all()]
+
+    def hint(self, method: str, path: str) -> str:
+        """What to tell a request no endpoint answers: what this path is emulated for, or
+        the closest emulated path (only one that is really close), or nothing.
+
+        Ids in the path are compared as `{id}`: `/v1/subscriptions/sub_1/items` is close to
+        `/v1/subscriptions/{id}`, never to an unrelated resource's path.
+        """
+        if path.endswith("/search"):
+            return (
+                "; search endpoints are not emulated (list with filters instead: "
+                f"GET {path.removesuffix('/search')})"
+            )
+        here = [r for r in self.all() if r.template == path or r.regex.fullmatch(path)]
+        if here:
+            return "; this path is emulated for " + ", ".join(_methods(here)) + " only"
+        literals = {seg for r in self.all() for seg in r.template.split("/") if "{" not in seg}
+        # Ids come after the resource's name (`/v1/<resource>/...`), never in its place.
+        shape = "/".join(
+            "{id}" if i >= 3 and seg not in literals and _ID.search(seg) else seg
+            for i, seg in enumerate(path.split("/"))
+        )
+        templates = sorted({r.template for r in self.all()})
+        close = difflib.get_close_matches(shape, templates, n=1, cutoff=0.75)
+        if not close:
+            return ""
+        routes = [r for r in self.all() if r.template == close[0]]
+        routes.sort(key=lambda r: r.method != method)  # the request's own method first
+        return "; closest supported: " + ", ".join(f"{r.method} {r.template}" for r in routes)
+
+
+#: What an object id looks like in a path (`cus_N1a2b3`, `sub_1`): a prefix, `_`, then more.
+_ID = re.compile(r"^[a-z]+_(test_)?[A-Za-z0-9]+$")
+
+
+def _methods(routes: list[Route]) -> list[str]:
+    order = ("GET", "POST", "DELETE")
+    found = {r.method for r in routes}
+    return [m for m in order if m in found] + sorted(found - set(order))
 
 
 #: Every endpoint of the Stripe fake (filled as the `mockkit.stripe.routes` modules load).

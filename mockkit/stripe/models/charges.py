@@ -51,7 +51,10 @@ class Charges(Model):
             "payment_method": pm["id"],
             "billing_details": pm["billing_details"],
             "payment_method_details": cards.charge_details(
-                card, pi["amount"], fields.pop("_3ds", False)
+                card,
+                pi["amount"],
+                fields.pop("_3ds", False),
+                (pm["card"]["exp_month"], pm["card"]["exp_year"]),
             ),
             "receipt_email": pi["receipt_email"],
             "receipt_url": f"https://pay.stripe.com/receipts/payment/mockkit_{cid}",

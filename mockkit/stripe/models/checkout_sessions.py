@@ -23,7 +23,7 @@ from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.models.prices import Prices
 from mockkit.stripe.models.setup_intents import SetupIntents
 from mockkit.stripe.models.subscriptions import Subscriptions
-from mockkit.stripe.objects import build, list_object
+from mockkit.stripe.objects import build, checkout_url, list_object
 from mockkit.stripe.resource import Resource, register
 from mockkit.stripe.state import Model, Obj, Params, StripeState
 
@@ -118,11 +118,8 @@ class CheckoutSessions(Model):
             fields = self._priced_fields(p, mode, customer, extra, now)
         sid = self.state.new_id("checkout.session")
         ctx = self.state.context
-        url = (
-            f"{ctx.base_url}/c/pay/{sid}"
-            if ctx.served and ctx.base_url
-            else f"https://checkout.stripe.com/c/pay/{sid}"
-        )
+        base = ctx.base_url if ctx.served and ctx.base_url else "https://checkout.stripe.com"
+        url = checkout_url(base, sid, p.get("success_url"))
         fields.update(
             {
                 "id": sid,

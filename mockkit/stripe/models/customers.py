@@ -77,16 +77,18 @@ class Customers(Model):
             methods.check_attachable(pm, "payment_method")
         settings = p.get("invoice_settings") or {}
         default = settings.get("default_payment_method")
-        if default:
-            if pm is None or default not in (p["payment_method"], pm["id"]):
-                raise invalid_request(
-                    f"The customer does not have a payment method with the ID {default}. The "
-                    "payment method must be attached to the customer.",
-                    param="invoice_settings[default_payment_method]",
-                )
+        if default and (pm is None or default not in (p["payment_method"], pm["id"])):
+            raise invalid_request(
+                f"The customer does not have a payment method with the ID {default}. The "
+                "payment method must be attached to the customer.",
+                param="invoice_settings[default_payment_method]",
+            )
+        shown = _shown_settings(settings)
+        if default or shown:
             fields["invoice_settings"] = {
                 **objects.build("customer", {})["invoice_settings"],
-                "default_payment_method": pm["id"],
+                **shown,
+                "default_payment_method": pm["id"] if default and pm else None,
             }
         customer = self.store.add(build("customer", fields))
         s.emit("customer.created", customer)
@@ -122,8 +124,15 @@ class Customers(Model):
         settings = p.get("invoice_settings")
         if settings and "default_payment_method" in settings:
             self._set_default_pm(customer, settings["default_payment_method"])
-            if customer["invoice_settings"] != before_settings:
-                previous["invoice_settings"] = before_settings
+        if settings:
+            shown = {k: v for k, v in settings.items() if k != "default_payment_method"}
+            if shown:
+                customer["invoice_settings"] = {
+                    **customer["invoice_settings"],
+                    **_shown_settings(shown, unset=True),
+                }
+        if customer["invoice_settings"] != before_settings:
+            previous["invoice_settings"] = before_settings
         if previous:
             self.state.emit("customer.updated", customer, previous)
         return customer
@@ -144,3 +153,24 @@ class Customers(Model):
         self.deleted.add(cid)
         self.state.emit("customer.deleted", customer)
         return {"id": cid, "object": "customer", "deleted": True}
+
+
+def _shown_settings(settings: Params, unset: bool = False) -> dict[str, Any]:
+    """The invoice settings a customer shows as given (`footer`, `custom_fields`, ...).
+
+    With `unset`, a value sent empty clears the setting (an update).
+    """
+    out: dict[str, Any] = {}
+    for key in ("custom_fields", "footer", "rendering_options"):
+        if key in settings and (unset or settings[key] is not None):
+            value = settings[key]
+            if key == "custom_fields" and value == []:
+                value = None
+            if key == "rendering_options":
+                value = (
+                    None
+                    if value is None
+                    else {"amount_tax_display": None, "template": None, **value}
+                )
+            out[key] = value
+    return out

@@ -49,6 +49,9 @@ class _PIExtra:
     return_url: str | None = None
     card: Card | None = None
     pm_id: str | None = None
+    #: The PaymentMethod the customer authenticated (3D Secure) for a manually confirmed
+    #: intent: the server's next confirm with it needs no second challenge.
+    authenticated: str | None = None
 
 
 class PaymentIntents(Model):
@@ -94,6 +97,15 @@ class PaymentIntents(Model):
         A declined confirmation raises its 402 once the intent and its failed charge are
         stored, as Stripe answers.
         """
+        if not p.get("confirm"):
+            for name in ("off_session", "return_url"):
+                if p.get(name):
+                    raise invalid_request(
+                        f"The parameter `{name}` can only be used when `confirm` is true: "
+                        "create and confirm the PaymentIntent in one request with "
+                        f"`confirm=true`, or pass `{name}` when you confirm it.",
+                        param=name,
+                    )
         currency = money.currency(p["currency"])
         amount = p["amount"]
         money.check_amount(amount, currency)
@@ -179,10 +191,6 @@ class PaymentIntents(Model):
             if error is not None:
                 raise error
             return pi
-        if p.get("return_url"):
-            raise invalid_request(
-                "You can only specify `return_url` when `confirm` is true.", param="return_url"
-            )
         return pi
 
     def modify(self, pid: str, p: Params) -> Obj:
@@ -265,7 +273,16 @@ class PaymentIntents(Model):
             and bool(p.get("off_session"))
             and pm["id"] in self._methods.set_up
         )
-        if card.action == "3ds" and not p.get("_authenticated") and not set_up:
+        # A manually confirmed intent the customer authenticated: this confirm needs no
+        # second challenge.
+        authenticated = extra.authenticated is not None and extra.authenticated == pm["id"]
+        extra.authenticated = None
+        if (
+            card.action == "3ds"
+            and not p.get("_authenticated")
+            and not set_up
+            and not authenticated
+        ):
             # Nobody is there to authenticate an off-session payment: Stripe declines it. An
             # invoice's automatic payment waits instead (`requires_action`), so the customer
             # can be brought back to authenticate it (`invoice.payment_action_required`).
@@ -447,7 +464,20 @@ class PaymentIntents(Model):
         extra = self._extra.setdefault(pid, _PIExtra())
         pm = self.state.get("payment_method", extra.pm_id or pi["payment_method"], "payment_method")
         card = extra.card or self._methods.card_of(pm["id"])
-        if succeed:
+        if succeed and pi["confirmation_method"] == "manual":
+            # Manual confirmation: once the customer has authenticated, the intent waits for
+            # the server to confirm it again (Stripe's `requires_confirmation`).
+            extra.authenticated = pm["id"]
+            self.update(
+                pi,
+                {
+                    "status": "requires_confirmation",
+                    "next_action": None,
+                    "payment_method": pm["id"],
+                },
+            )
+            self._notify(pi)
+        elif succeed:
             self._succeed(pi, pm, card, three_d_secure=True)
         else:
             failure = invalid_request(

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
 from mockkit.stripe import cards, objects
 from mockkit.stripe.cards import Card
+from mockkit.stripe.declines import Decline
 from mockkit.stripe.errors import card_error, invalid_request, no_such, param_error
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
 
 __all__ = ["PaymentMethods"]
+
+_INVALID_MONTH = Decline(
+    "invalid_expiry_month", None, "Your card's expiration month is invalid.", "card[exp_month]"
+)
+_INVALID_YEAR = Decline(
+    "invalid_expiry_year", None, "Your card's expiration year is invalid.", "card[exp_year]"
+)
+_INVALID_CVC = Decline("invalid_cvc", None, "Your card's security code is invalid.", "card[cvc]")
 
 
 class PaymentMethods(Model):
@@ -34,12 +45,21 @@ class PaymentMethods(Model):
         billing = objects.build("payment_method", {})["billing_details"]
         if p.get("billing_details"):
             billing = {**billing, **p["billing_details"]}
+        details = cards.card_details(card)
+        raw = p.get("card") or {}
+        if raw.get("number"):
+            # A card typed in: its own expiry, and a CVC check only when a CVC was given.
+            details.update(exp_month=raw["exp_month"], exp_year=raw["exp_year"])
+            details["checks"] = {
+                **details["checks"],
+                "cvc_check": "unchecked" if raw.get("cvc") else None,
+            }
         pm = build(
             "payment_method",
             {
                 "id": self.state.new_id("payment_method"),
                 "created": self.state.now(),
-                "card": cards.card_details(card),
+                "card": details,
                 "billing_details": billing,
                 "metadata": self.merge_metadata({}, p.get("metadata") or {}),
             },
@@ -81,6 +101,15 @@ class PaymentMethods(Model):
                 "card[token]",
                 "parameter_missing",
             )
+        if details.get("token") and (set(details) - {"token"}):
+            extra = sorted(set(details) - {"token"})[0]
+            raise param_error(
+                f"You cannot pass card[{extra}] with card[token]: a token already holds the "
+                "card's details.",
+                f"card[{extra}]",
+            )
+        if not details.get("token"):
+            self._check_typed_card(details)
         card = cards.lookup(ref)
         if card is None:
             param = "card[token]" if details.get("token") else "card[number]"
@@ -90,6 +119,27 @@ class PaymentMethods(Model):
                 code="resource_missing",
             )
         return self._new(card, p)
+
+    def _check_typed_card(self, details: Params) -> None:
+        """A card number with its expiry (and CVC), checked as Stripe checks a typed card."""
+        for name in ("exp_month", "exp_year"):
+            if details.get(name) is None:
+                raise param_error(
+                    f"Missing required param: card[{name}].", f"card[{name}]", "parameter_missing"
+                )
+        month, year = details["exp_month"], details["exp_year"]
+        if year < 100:
+            year = details["exp_year"] = 2000 + year  # two digits, as Stripe reads "34"
+        today = time.gmtime(self.state.now())
+        if not 1 <= month <= 12:
+            raise card_error(_INVALID_MONTH)
+        if year < today.tm_year or year > today.tm_year + 50:
+            raise card_error(_INVALID_YEAR)
+        if (year, month) < (today.tm_year, today.tm_mon):
+            raise card_error("expired_card", param="card[exp_month]")
+        cvc = details.get("cvc")
+        if cvc is not None and not (cvc.isascii() and cvc.isdigit() and 3 <= len(cvc) <= 4):
+            raise card_error(_INVALID_CVC)
 
     def modify(self, pm_id: str, p: Params) -> Obj:
         """POST /v1/payment_methods/{id}."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockkit.stripe.billing.params import DISCOUNTS
-from mockkit.stripe.errors import no_such
+from mockkit.stripe.errors import no_such, not_emulated
 from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.objects import list_object
@@ -59,7 +59,7 @@ LINE_ITEM = Hash(
             ("currency",),
         ),
         "quantity": Int(1),
-        "adjustable_quantity": ANY,
+        "adjustable_quantity": Hash({"enabled": BOOL, "maximum": INT, "minimum": INT}),
         "tax_rates": Arr(STR),
         "dynamic_tax_rates": Arr(STR),
     }
@@ -121,9 +121,9 @@ LINE_ITEM = Hash(
             {"description": Str(1000), "metadata": METADATA, "on_behalf_of": STR}
         ),
         "ui_mode": Enum("hosted"),
-        "automatic_tax": ANY,
-        "phone_number_collection": ANY,
-        "shipping_address_collection": ANY,
+        "automatic_tax": Hash({"enabled": BOOL, "liability": ANY}),
+        "phone_number_collection": Hash({"enabled": BOOL}),
+        "shipping_address_collection": Hash({"allowed_countries": Arr(STR, 250)}),
         "custom_text": ANY,
     },
     ("mode", "success_url"),
@@ -131,6 +131,7 @@ LINE_ITEM = Hash(
 )
 def create_checkout_session(s: StripeState, p: dict[str, Any]) -> Any:
     """Create a Checkout Session (mode=payment, subscription or setup)."""
+    _refuse_unhonoured(p)
     return CheckoutSessions.of(s).create(p)
 
 
@@ -186,3 +187,33 @@ def list_checkout_sessions(s: StripeState, p: dict[str, Any]) -> Any:
     """List Checkout Sessions (by customer, PaymentIntent or status)."""
     filters = {k: p.get(k) for k in ("customer", "payment_intent", "status")}
     return paginate(s, "checkout.session", p, "/v1/checkout/sessions", filters)
+
+
+def _refuse_unhonoured(p: dict[str, Any]) -> None:
+    """Refuse what the hosted page would have to do but the fake's page does not.
+
+    Tax, phone and shipping collection, custom text and adjustable quantities change what
+    the customer sees and what the session records; accepted and ignored they would pass a
+    test that fails on Stripe.
+    """
+    if (p.get("automatic_tax") or {}).get("enabled"):
+        raise not_emulated("automatic tax (Stripe Tax)", "automatic_tax[enabled]")
+    if (p.get("phone_number_collection") or {}).get("enabled"):
+        raise not_emulated(
+            "phone number collection on the Checkout page", "phone_number_collection[enabled]"
+        )
+    if p.get("shipping_address_collection"):
+        raise not_emulated(
+            "shipping address collection on the Checkout page", "shipping_address_collection"
+        )
+    if p.get("custom_text"):
+        raise not_emulated("custom text on the Checkout page", "custom_text")
+    for i, item in enumerate(p.get("line_items") or []):
+        if (item.get("adjustable_quantity") or {}).get("enabled"):
+            raise not_emulated(
+                "adjustable quantities on the Checkout page",
+                f"line_items[{i}][adjustable_quantity][enabled]",
+            )
+        for name in ("tax_rates", "dynamic_tax_rates"):
+            if item.get(name):
+                raise not_emulated("tax rates", f"line_items[{i}][{name}]")

@@ -8,7 +8,6 @@ from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.customers import Customers
 from mockkit.stripe.params import (
     ADDRESS,
-    ANY,
     EMAIL,
     INT,
     METADATA,
@@ -39,9 +38,14 @@ CUSTOMER_SPEC: dict[str, Coercer] = {
     "invoice_settings": Hash(
         {
             "default_payment_method": STR,
-            "custom_fields": ANY,
+            "custom_fields": Arr(Hash({"name": Str(40), "value": Str(140)}, ("name", "value")), 4),
             "footer": STR,
-            "rendering_options": ANY,
+            "rendering_options": Hash(
+                {
+                    "amount_tax_display": Enum("exclude_tax", "include_inclusive_tax"),
+                    "template": STR,
+                }
+            ),
         }
     ),
 }

@@ -6,7 +6,7 @@ from typing import Any
 
 from mockkit.stripe.billing.params import DISCOUNTS, PRICE_DATA_RECURRING
 from mockkit.stripe.errors import invalid_request, not_emulated, param_error
-from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
+from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, RANGE, paginate
 from mockkit.stripe.models.invoices import Invoices
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.objects import list_object
@@ -30,7 +30,6 @@ from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 _COLLECTION = Enum("charge_automatically", "send_invoice")
-_RANGE = Hash({"gt": INT, "gte": INT, "lt": INT, "lte": INT})
 _EDITABLE: dict[str, Coercer] = {
     "auto_advance": BOOL,
     "automatically_finalizes_at": INT,
@@ -175,7 +174,7 @@ def _page(items: list[dict[str, Any]], p: dict[str, Any], url: str) -> dict[str,
         "subscription": STR,
         "status": Enum("draft", "open", "paid", "uncollectible", "void"),
         "collection_method": _COLLECTION,
-        "due_date": _RANGE,
+        "due_date": RANGE,
     },
     kind="list:invoice",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockkit.stripe.errors import not_emulated
 from mockkit.stripe.lists import LIST_SPEC, paginate
 from mockkit.stripe.models.payment_intents import PaymentIntents
 from mockkit.stripe.params import (
@@ -27,7 +28,7 @@ from mockkit.stripe.routing import endpoint
 from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
-__all__ = ["CAPTURE_METHOD", "PI_COMMON", "SHIPPING"]
+__all__ = ["CAPTURE_METHOD", "PI_COMMON", "SHIPPING", "refuse_unhonoured"]
 
 CAPTURE_METHOD = Enum("automatic", "automatic_async", "manual")
 SHIPPING = Hash(
@@ -50,9 +51,18 @@ PI_COMMON: dict[str, Coercer] = {
     "transfer_group": STR,
     "payment_method_options": ANY,
 }
+
+
+def _off_session(value: Any, name: str) -> Any:
+    """`true` / `false`, or the kind of off-session payment (`one_off`, `recurring`): true."""
+    if value in ("one_off", "recurring"):
+        return True
+    return BOOL(value, name)
+
+
 _CONFIRM_EXTRA: dict[str, Coercer] = {
     "return_url": URL,
-    "off_session": BOOL,
+    "off_session": _off_session,
     "error_on_requires_action": BOOL,
     "use_stripe_sdk": BOOL,
     "mandate_data": ANY,
@@ -77,6 +87,7 @@ _CONFIRM_EXTRA: dict[str, Coercer] = {
 )
 def create_payment_intent(s: StripeState, p: dict[str, Any]) -> Any:
     """Create (and with `confirm=true`, confirm) a PaymentIntent."""
+    refuse_unhonoured(p)
     return PaymentIntents.of(s).create(p)
 
 
@@ -108,6 +119,7 @@ def update_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
 )
 def confirm_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
     """Confirm a PaymentIntent: succeed, decline (402), or ask for authentication."""
+    refuse_unhonoured(p)
     pi, error = PaymentIntents.of(s).confirm(id, p)
     if error is not None:
         raise error
@@ -165,3 +177,24 @@ PAYMENT_INTENTS_SEARCH_FIELDS: dict[str, Field] = {
 def search_payment_intents(s: StripeState, p: dict[str, Any]) -> Any:
     """Search PaymentIntents with Stripe's search query language, newest first."""
     return search(s, "payment_intent", "payment_intents", PAYMENT_INTENTS_SEARCH_FIELDS, p)
+
+
+def refuse_unhonoured(p: dict[str, Any]) -> None:
+    """Refuse confirm parameters whose effect the fake does not reproduce.
+
+    `payment_method_data` would create the PaymentMethod from its hash, and
+    `request_three_d_secure=any|challenge` would force a 3D Secure challenge on any card;
+    accepted and ignored, both would answer differently from Stripe.
+    """
+    if p.get("payment_method_data"):
+        raise not_emulated(
+            "payment_method_data (create the PaymentMethod first and pass `payment_method`)",
+            "payment_method_data",
+        )
+    options = p.get("payment_method_options")
+    card = options.get("card") if isinstance(options, dict) else None
+    if isinstance(card, dict) and card.get("request_three_d_secure") in ("any", "challenge"):
+        raise not_emulated(
+            "forced 3D Secure (use a 3D Secure test card such as pm_card_threeDSecure2Required)",
+            "payment_method_options[card][request_three_d_secure]",
+        )

@@ -11,7 +11,7 @@ from mockkit.stripe.billing.params import (
     unix_or,
 )
 from mockkit.stripe.errors import param_error
-from mockkit.stripe.lists import LIST_SPEC, paginate
+from mockkit.stripe.lists import LIST_SPEC, RANGE, paginate
 from mockkit.stripe.models.subscriptions import Subscriptions
 from mockkit.stripe.params import (
     ANY,
@@ -36,7 +36,6 @@ PRORATION_BEHAVIOR = Enum("create_prorations", "none", "always_invoice")
 PAYMENT_BEHAVIOR = Enum(
     "allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"
 )
-_RANGE = Hash({"gt": INT, "gte": INT, "lt": INT, "lte": INT})
 ITEM = Hash(
     {
         "id": STR,
@@ -241,8 +240,8 @@ _STATUSES = (
         "status": Enum(*_STATUSES),
         "collection_method": Enum("charge_automatically", "send_invoice"),
         "test_clock": STR,
-        "current_period_start": _RANGE,
-        "current_period_end": _RANGE,
+        "current_period_start": RANGE,
+        "current_period_end": RANGE,
         "automatic_tax": Hash({"enabled": BOOL}),
     },
     kind="list:subscription",
