@@ -105,9 +105,7 @@ def _list_endpoints_with_created() -> list[str]:
 
 @pytest.mark.parametrize("template", _list_endpoints_with_created())
 @pytest.mark.parametrize("value", ["", {"gt": ""}, {"lte": ""}])
-def test_an_empty_created_filter_is_a_400_naming_it(
-    sdk: Driver, template: str, value: Any
-) -> None:
+def test_an_empty_created_filter_is_a_400_naming_it(sdk: Driver, template: str, value: Any) -> None:
     sdk.create("customers", email="a@example.com")  # something to compare against
     path = template.replace("{id}", "x_1")
     with pytest.raises(stripe.InvalidRequestError) as info:
