@@ -91,12 +91,14 @@ class RouteTable(Routes):
         Ids in the path are compared as `{id}`: `/v1/subscriptions/sub_1/items` is close to
         `/v1/subscriptions/{id}`, never to an unrelated resource's path.
         """
-        if path.endswith("/search"):
-            return (
-                "; search endpoints are not emulated (list with filters instead: "
-                f"GET {path.removesuffix('/search')})"
-            )
-        here = [r for r in self.all() if r.template == path or r.regex.fullmatch(path)]
+        if path.endswith("/search") and not any(r.template == path for r in self.all()):
+            # `/v1/refunds/search` would otherwise read as a refund's id, "search".
+            searchable = sorted(r.template for r in self.all() if r.template.endswith("/search"))
+            return "; search is emulated only at " + ", ".join(f"GET {t}" for t in searchable)
+        # A literal path (`/v1/customers/search`) is not also the `{id}` route beside it.
+        here = [r for r in self.all() if r.template == path] or [
+            r for r in self.all() if r.regex.fullmatch(path)
+        ]
         if here:
             return "; this path is emulated for " + ", ".join(_methods(here)) + " only"
         literals = {seg for r in self.all() for seg in r.template.split("/") if "{" not in seg}

@@ -338,7 +338,13 @@ def _raw(sdk: Driver) -> stripe.StripeClient:
         ),
         ("get", "/v1/subscriptionz", "closest supported: GET /v1/subscriptions,", "checkout"),
         ("post", "/v1/quotes", "does not emulate this endpoint. See", "closest"),
-        ("get", "/v1/customers/search", "search endpoints are not emulated", "closest"),
+        ("post", "/v1/customers/search", "this path is emulated for GET only", "DELETE"),
+        (
+            "get",
+            "/v1/refunds/search",
+            "search is emulated only at GET /v1/charges/search",
+            "this path",
+        ),
     ],
 )
 def test_the_unknown_url_error_names_only_what_is_really_there(
