@@ -77,7 +77,7 @@ class Member:
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
         location = response.headers["Location"]
         assert location.startswith("https://checkout.stripe.com/c/pay/cs_test_")
-        return location.rsplit("/", 1)[1]
+        return location.partition("#")[0].rsplit("/", 1)[1]
 
     def subscribe(self, card: str = "pm_card_visa") -> dict[str, Any]:
         """Become a member, pay on Stripe's page and receive the webhooks; the subscription."""
