@@ -17,6 +17,7 @@ from typing import Any
 
 from mockkit.http import Response
 from mockkit.stripe.declines import Decline, decline
+from mockkit.stripe.encoding import json_response
 
 __all__ = [
     "StripeError",
@@ -108,9 +109,9 @@ class StripeError(Exception):
         """
         rid = req_id or request_id()
         if isinstance(headers, list):
-            response = Response.json(self.body(rid), self.status, headers)
+            response = json_response(self.body(rid), self.status, headers)
         else:
-            response = Response.json(self.body(rid), self.status, {"Request-Id": rid})
+            response = json_response(self.body(rid), self.status, {"Request-Id": rid})
         if should_retry is not None:
             response.set_header("Stripe-Should-Retry", "true" if should_retry else "false")
         if isinstance(headers, Mapping):

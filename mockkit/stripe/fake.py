@@ -24,6 +24,7 @@ from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
 from mockkit.stripe import checkout_codes, hosted, incoming, portal, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
+from mockkit.stripe.encoding import json_response
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import expand
 from mockkit.stripe.idempotency import Idempotency, Saved
@@ -560,7 +561,7 @@ class StripeFake(portal.PortalActions, BaseFake):
                     if paths:
                         result = expand(self.state, result, endpoint.kind, paths)
                 result = versions.render(self.state, result, parsed.version)
-                response = Response.json(result, 200, self._headers(request, rid))
+                response = json_response(result, 200, self._headers(request, rid))
             except StripeError as exc:
                 store = exc.store
                 response = self._error(exc, rid, request)

@@ -322,6 +322,16 @@ _FRESH: dict[str, dict[str, Any]] = {
 }
 
 
+def _id_first(value: Any) -> Any:
+    """`value` with every object's `id` and `object` first, as Stripe writes them."""
+    if isinstance(value, list):
+        return [_id_first(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    first = {k: value[k] for k in ("id", "object") if k in value}
+    return {**first, **{k: _id_first(v) for k, v in value.items() if k not in first}}
+
+
 def _fresh_templates() -> dict[str, dict[str, Any]]:
     out = {}
     for kind, fixture in FIXTURES.items():
@@ -329,7 +339,9 @@ def _fresh_templates() -> dict[str, dict[str, Any]]:
         template.update(json.loads(json.dumps(_FRESH.get(kind, {}))))
         if "livemode" in template:  # not every object has it (refunds, items)
             template["livemode"] = False
-        out[kind] = template
+        # Built in Stripe's order once, here: objects copied from the template keep it, and
+        # the encoder never sorts.
+        out[kind] = _id_first(template)
     return out
 
 
