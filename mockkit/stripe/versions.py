@@ -30,6 +30,7 @@ __all__ = [
     "Renamed",
     "before",
     "check",
+    "checkout_pi_at_creation",
     "default_version",
     "refuse_unknown",
     "renamed",
@@ -179,6 +180,11 @@ class StripeState(Protocol):
 
     stores: dict[str, Store]
     api_version: str
+
+
+def checkout_pi_at_creation(version: str) -> bool:
+    """Whether Checkout makes a `mode=payment` session's PaymentIntent with the session."""
+    return before(version, CHECKOUT_PAYMENT_INTENT_AT_COMPLETION)
 
 
 def before(version: str, boundary: str) -> bool:

@@ -423,3 +423,63 @@ def test_invoice_payments_and_their_events_do_not_exist_before_basil(
     assert "invoice_payment.paid" not in old_types and "invoice.paid" in old_types
     paid = next(e for e in got if e["type"] == "invoice.paid")["data"]["object"]
     assert "parent" in paid and "subscription" not in paid
+
+
+@pytest.mark.parametrize(
+    ("version", "at_creation"),
+    [("2020-08-27", True), ("2022-08-01", False), ("2023-08-16", False), (ENDIVE, False)],
+)
+def test_checkout_makes_its_payment_intent_at_creation_before_2022_08_01(
+    at: Any, version: str, at_creation: bool
+) -> None:
+    sdk = at(version)
+    card_param = (
+        "allowed_payment_method_types"
+        if not versions.before(version, versions.ALLOWED_PAYMENT_METHOD_TYPES)
+        else "payment_method_types"
+    )
+    session = sdk.call(
+        "checkout.sessions",
+        "create",
+        mode="payment",
+        success_url="https://shop.example/ok",
+        line_items=[
+            {"price_data": {"currency": "usd", "product_data": {"name": "Mug"},
+                            "unit_amount": 1500}, "quantity": 2}
+        ],
+        **{card_param: ["card"]},
+    )  # fmt: skip
+    if at_creation:
+        assert session.payment_intent is not None
+        pi = sdk.fake.state.stores["payment_intent"].by_id[session.payment_intent]
+        assert (pi["status"], pi["amount"]) == ("requires_payment_method", 3000)
+        assert "payment_intent.created" in [e["type"] for e in sdk.fake.events]
+    else:
+        assert session.payment_intent is None
+        assert not sdk.fake.state.stores["payment_intent"].by_id
+    sdk.fake.complete_checkout(session.id)
+    done = sdk.call("checkout.sessions", "retrieve", session.id)
+    assert done.status == "complete" and done.payment_status == "paid"
+    if at_creation:
+        assert done.payment_intent == session.payment_intent  # the same intent was paid
+        assert done.customer is not None  # every payment made a customer then
+    paid = sdk.fake.state.stores["payment_intent"].by_id[done.payment_intent]
+    assert (paid["status"], paid["amount_received"]) == ("succeeded", 3000)
+
+
+def test_an_expired_old_session_abandons_its_payment_intent(at: Any) -> None:
+    sdk = at("2020-08-27")
+    session = sdk.call(
+        "checkout.sessions",
+        "create",
+        mode="payment",
+        success_url="https://shop.example/ok",
+        line_items=[
+            {"price_data": {"currency": "usd", "product_data": {"name": "Mug"}, "unit_amount": 900},
+             "quantity": 1}
+        ],
+        payment_method_types=["card"],
+    )  # fmt: skip
+    sdk.call("checkout.sessions", "expire", session.id)
+    pi = sdk.fake.state.stores["payment_intent"].by_id[session.payment_intent]
+    assert (pi["status"], pi["cancellation_reason"]) == ("canceled", "abandoned")

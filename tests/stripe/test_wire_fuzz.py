@@ -193,7 +193,9 @@ def assert_stripe_shaped(call: Call, status: int, headers: Any, body: bytes) -> 
         return
     ctype = headers.get("Content-Type", "")
     if ctype.startswith("text/html"):
-        assert call.path.startswith(("/c/pay/", "/3d_secure_2/")), where
+        # The served fake reads `//3d_secure_2/...` as `/3d_secure_2/...`, as HTTP servers do.
+        path = "/" + call.path.lstrip("/")
+        assert path.startswith(("/c/pay/", "/3d_secure_2/", "/p/")), where
         assert text.lstrip().lower().startswith("<!doctype html"), where
         return
     data = json.loads(body)

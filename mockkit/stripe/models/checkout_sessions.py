@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockkit.stripe import money
+from mockkit.stripe import money, versions
 from mockkit.stripe.billing.amounts import Line, totals
 from mockkit.stripe.errors import (
     StripeError,
@@ -161,6 +161,11 @@ class CheckoutSessions(Model):
             fields["setup_intent"] = si["id"]
         session = self.store.add(build("checkout.session", fields))
         self._extra[sid] = extra
+        if mode == "payment" and versions.checkout_pi_at_creation(self.state.version()):
+            # The PaymentIntent with the session, and a customer for every payment (2022-08-01).
+            PaymentIntents.of(self.state).for_checkout(session, extra.payment_intent_data)
+            if p.get("customer_creation") is None:
+                session["customer_creation"] = "always"
         return session
 
     def _setup_fields(self, p: Params) -> dict[str, Any]:
@@ -415,19 +420,9 @@ class CheckoutSessions(Model):
         pid = session["payment_intent"]
         pi = PaymentIntents.of(self.state).store.by_id.get(pid) if pid else None
         if pi is None:
-            data = extra.payment_intent_data
-            params: dict[str, Any] = {
-                "amount": session["amount_total"],
-                "currency": session["currency"],
-                "customer": session["customer"],
-                "payment_method_types": ["card"],
-                "metadata": data.get("metadata") or {},
-            }
-            for key in ("capture_method", "description", "receipt_email", "setup_future_usage"):
-                if data.get(key) is not None:
-                    params[key] = data[key]
-            pi = PaymentIntents.of(self.state).create(params)
-            session["payment_intent"] = pi["id"]
+            pi = PaymentIntents.of(self.state).for_checkout(session, extra.payment_intent_data)
+        elif pi["amount"] != session["amount_total"]:  # a promotion code entered on the page
+            pi = PaymentIntents.of(self.state).modify(pid, {"amount": session["amount_total"]})
         pm = PaymentMethods.of(self.state).lookup(payment_method, "payment_method")
         pi, error = PaymentIntents.of(self.state).attempt(
             pi, {"payment_method": pm["id"], "_checkout": True, "_authenticated": True}

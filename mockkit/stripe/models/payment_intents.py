@@ -241,6 +241,24 @@ class PaymentIntents(Model):
             self._extra.setdefault(pid, _PIExtra()).return_url = p["return_url"]
         return self.attempt(pi, p)
 
+    def for_checkout(self, session: Obj, data: dict[str, Any]) -> Obj:
+        """A Checkout session's PaymentIntent (`requires_payment_method`), from its totals.
+
+        `data` is the session's `payment_intent_data`; the session gets the intent's id.
+        """
+        params: dict[str, Any] = {
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "customer": session["customer"],
+            "payment_method_types": ["card"],
+            "metadata": data.get("metadata") or {},
+        }
+        keys = ("capture_method", "description", "receipt_email", "setup_future_usage")
+        params.update({k: data[k] for k in keys if data.get(k) is not None})
+        pi = self.create(params)
+        session["payment_intent"] = pi["id"]
+        return pi
+
     def attempt(self, pi: Obj, p: Params) -> tuple[Obj, StripeError | None]:
         """One payment attempt on `pi`: the intent as it ends up, and the decline if any.
 
