@@ -146,3 +146,28 @@ def page(browser: Any, demo: Any, request: pytest.FixtureRequest) -> Iterator[An
             except Exception as exc:  # the page may be gone; the failure itself matters more
                 print(f"\nno screenshot: {exc}")
         context.close()
+
+
+@pytest.fixture
+def served_stripe(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A served Stripe fake with stripe-python pointed at it (for hosted-page browser tests)."""
+    import stripe
+
+    from mockkit.stripe import StripeFake
+
+    key = "sk_test_browser"
+    with StripeFake(key).serve() as server:
+        monkeypatch.setattr(stripe, "api_key", key)
+        monkeypatch.setattr(stripe, "api_base", server.url)
+        yield server
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context, with the suite's timeout."""
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

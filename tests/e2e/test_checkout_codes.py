@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import stripe
 
-from mockkit.stripe import StripeFake, StripeServer
-from tests.e2e.conftest import TIMEOUT_MS
+from mockkit.stripe import StripeServer
 
 pytestmark = pytest.mark.browser
 
-KEY = "sk_test_codes_browser"
 
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeServer]:
-    """A served Stripe fake, stripe-python pointed at it."""
-    with StripeFake(KEY).serve() as server:
-        monkeypatch.setattr(stripe, "api_key", KEY)
-        monkeypatch.setattr(stripe, "api_base", server.url)
-        yield server
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """A page in a fresh browser context."""
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def test_a_wrong_code_then_a_right_one_then_subscribe(served: StripeServer, tab: Any) -> None:
+def test_a_wrong_code_then_a_right_one_then_subscribe(
+    served_stripe: StripeServer, tab: Any
+) -> None:
     from playwright.sync_api import expect
 
     coupon = stripe.Coupon.create(percent_off=20, duration="once")
@@ -47,7 +25,7 @@ def test_a_wrong_code_then_a_right_one_then_subscribe(served: StripeServer, tab:
         currency="usd",
         recurring={"interval": "month"},
     )
-    done = served.url + "/"
+    done = served_stripe.url + "/"
     session = stripe.checkout.Session.create(
         mode="subscription",
         success_url=done,

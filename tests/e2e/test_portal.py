@@ -6,41 +6,19 @@ stripe-python, its `url` opened in Chromium, and the effect read back through th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import stripe
 
-from mockkit.stripe import StripeFake, StripeServer
-from tests.e2e.conftest import TIMEOUT_MS
+from mockkit.stripe import StripeServer
 
 pytestmark = pytest.mark.browser
 
-KEY = "sk_test_portal_browser"
 
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeServer]:
-    """A served Stripe fake, stripe-python pointed at it."""
-    with StripeFake(KEY).serve() as server:
-        monkeypatch.setattr(stripe, "api_key", KEY)
-        monkeypatch.setattr(stripe, "api_base", server.url)
-        yield server
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    """A page in a fresh browser context."""
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def test_cancel_a_subscription_in_the_portal_and_return(served: StripeServer, tab: Any) -> None:
+def test_cancel_a_subscription_in_the_portal_and_return(
+    served_stripe: StripeServer, tab: Any
+) -> None:
     from playwright.sync_api import expect
 
     customer = stripe.Customer.create(
@@ -55,7 +33,7 @@ def test_cancel_a_subscription_in_the_portal_and_return(served: StripeServer, ta
         recurring={"interval": "month"},
     )
     sub = stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}])
-    back = served.url + "/"
+    back = served_stripe.url + "/"
     session = stripe.billing_portal.Session.create(customer=customer.id, return_url=back)
 
     tab.goto(session.url)
@@ -68,7 +46,7 @@ def test_cancel_a_subscription_in_the_portal_and_return(served: StripeServer, ta
     expect(block).to_contain_text("cancels on")
     expect(tab.locator(f"#cancel-{sub.id}")).to_have_count(0)
     assert stripe.Subscription.retrieve(sub.id).cancel_at_period_end is True
-    assert [e["type"] for e in served.fake.events][-1] == "customer.subscription.updated"
+    assert [e["type"] for e in served_stripe.fake.events][-1] == "customer.subscription.updated"
 
     tab.locator("#return").click()
     tab.wait_for_url(back)

@@ -16,8 +16,7 @@ import pytest
 import stripe
 
 from mockkit.stripe import StripeFake
-from tests.stripe.conftest import Driver
-from tests.stripe.driver import CARD
+from tests.stripe.driver import CARD, Driver
 
 
 def snapshot(fake: StripeFake) -> str:

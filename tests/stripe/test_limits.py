@@ -10,7 +10,7 @@ import requests
 import stripe
 
 from mockkit.stripe import StripeFake, StripeServer
-from tests.stripe.conftest import KEY, Driver
+from tests.stripe.driver import KEY, Driver
 from tests.stripe.test_atomic import refused
 
 # ---- amounts ----------------------------------------------------------------------------------
