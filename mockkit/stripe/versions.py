@@ -18,16 +18,19 @@ from typing import Any, Protocol
 from mockkit.stripe import apitable, shapes
 from mockkit.stripe.errors import StripeError, not_emulated
 from mockkit.stripe.objects import API_VERSION
+from mockkit.stripe.params import Coercer, Enum, Str
 from mockkit.stripe.store import Store
 
 __all__ = [
     "ALLOWED_PAYMENT_METHOD_TYPES",
     "AUTOMATIC_PAYMENT_METHODS",
     "BASIL",
+    "BILLING_CYCLE_ANCHOR_HASH",
     "CHECKOUT_PAYMENT_INTENT_AT_COMPLETION",
     "KNOWN",
     "LATEST_CHARGE",
     "Renamed",
+    "Reshaped",
     "before",
     "check",
     "checkout_pi_at_creation",
@@ -37,6 +40,7 @@ __all__ = [
     "renamed_params",
     "render",
     "render_event",
+    "reshaped",
     "setting",
     "shown",
     "stripe_knows",
@@ -89,6 +93,9 @@ LATEST_CHARGE = "2022-11-15"
 AUTOMATIC_PAYMENT_METHODS = "2023-08-16"
 #: `payment_method_types` (a request parameter) became `allowed_payment_method_types`.
 ALLOWED_PAYMENT_METHOD_TYPES = "2026-09-30.endive"
+#: A subscription update's or resume's `billing_cycle_anchor` became a hash
+#: (`billing_cycle_anchor[type]=now`); before, the string `now` / `unchanged`.
+BILLING_CYCLE_ANCHOR_HASH = "2026-09-30.endive"
 
 _SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 
@@ -163,6 +170,46 @@ _RENAMED: dict[tuple[str, str], tuple[Renamed, ...]] = {
         ),
     ),
 }
+
+
+@dataclass(frozen=True)
+class Reshaped:
+    """A request parameter whose form changed at `since`; the state reads the newer form.
+
+    The parameter's name is the same at every version, so the table of Stripe's parameters
+    (which knows names, not forms) cannot tell the forms apart: before `since`, the value is
+    checked with `old` (Stripe's error for the other form) and turned into the newer form with
+    `convert`; from `since` on, the endpoint's spec checks the newer form.
+    """
+
+    name: str
+    since: str
+    old: Coercer
+    convert: Callable[[Any], Any]
+
+
+def _anchor_string(value: Any, name: str) -> Any:
+    """Before endive: `now` or `unchanged`, a string (a hash is Stripe's "Invalid string")."""
+    text = Str()(value, name)
+    return None if text is None else Enum("now", "unchanged")(text, name)
+
+
+# endive (CL 2026-09-30 polymorphic-billing-cycle-anchor; stripe-python 16's
+# `SubscriptionModifyParamsBillingCycleAnchor`): `billing_cycle_anchor=now` became
+# `billing_cycle_anchor[type]=now` on update and resume. Creating one still takes a timestamp.
+_ANCHOR = Reshaped(
+    "billing_cycle_anchor", BILLING_CYCLE_ANCHOR_HASH, _anchor_string, lambda v: {"type": v}
+)
+#: Request parameters whose form versions differ on, per endpoint.
+_RESHAPED: dict[tuple[str, str], tuple[Reshaped, ...]] = {
+    ("POST", "/v1/subscriptions/{id}"): (_ANCHOR,),
+    ("POST", "/v1/subscriptions/{id}/resume"): (_ANCHOR,),
+}
+
+
+def reshaped(method: str, template: str) -> tuple[Reshaped, ...]:
+    """The parameters of `method template` whose form versions differ on."""
+    return _RESHAPED.get((method, template), ())
 
 
 def stripe_knows(method: str, template: str, name: str, version: str) -> bool | None:
@@ -261,9 +308,17 @@ def renamed_params(
 
     A parameter the endpoint has at other versions but not at this one is Stripe's "Received
     unknown parameter" (naming the one it knows, for a renamed one); a renamed one is moved to
-    the name the state reads. `raw` itself is left as sent (the request log shows it).
+    the name the state reads, and one in an older form (`Reshaped`) is checked in that form
+    and turned into the newer one. `raw` itself is left as sent (the request log shows it).
     """
     out = dict(raw)
+    for shape in _RESHAPED.get((method, template), ()):
+        if shape.name in out and before(version, shape.since):
+            value = shape.old(out[shape.name], shape.name)
+            if value is None:  # an empty value: as if not sent
+                del out[shape.name]
+            else:
+                out[shape.name] = shape.convert(value)
     for r in _RENAMED.get((method, template), ()):
         for sent, other in ((r.old, r.new), (r.new, r.old)):
             if sent in out and stripe_knows(method, template, sent, version) is False:

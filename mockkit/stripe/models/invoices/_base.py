@@ -83,9 +83,26 @@ def _refuse_unemulated(p: Params) -> None:
         ("on_behalf_of", "Connect (on_behalf_of)"),
         ("shipping_cost", "shipping costs on invoices"),
         ("account_tax_ids", "tax ids"),
+        # Shown on the invoice and its PDF, which the fake neither keeps nor renders.
+        ("shipping_details", "shipping details on invoices"),
+        ("custom_fields", "custom fields on invoices"),
+        ("rendering", "invoice rendering (PDF) options"),
     ):
         if p.get(name):
             raise not_emulated(what, name)
+    issuer = p.get("issuer")
+    if isinstance(issuer, dict) and issuer.get("type") not in (None, "", "self"):
+        raise not_emulated("Connect (an invoice issued by another account)", "issuer[type]")
+    settings = p.get("payment_settings")
+    kinds = settings.get("payment_method_types") if isinstance(settings, dict) else None
+    # An array arrives decoded as an index-keyed dict.
+    listed = kinds.items() if isinstance(kinds, dict) else enumerate(kinds or ())
+    for i, kind in listed:
+        if kind not in ("card", ""):
+            raise not_emulated(
+                f"{kind} payments on invoices (cards only)",
+                f"payment_settings[payment_method_types][{i}]",
+            )
 
 
 class InvoicesBase(Model):

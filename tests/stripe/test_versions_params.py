@@ -1,0 +1,193 @@
+"""Parameters whose name or form depends on the API version, and what invoices refuse.
+
+Each test runs through the real SDK in both styles, in-process and served (the `sdk` fixture),
+at the versions where Stripe differs: a SetupIntent's payment method types before and after
+2023-08-16 and at endive, endive's `allowed_payment_method_types` on confirm and update,
+`excluded_payment_method_types`, a subscription update's `billing_cycle_anchor` (a string
+before endive, a hash from endive on), and what an invoice cannot keep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+import requests
+import stripe
+
+from mockkit.stripe.objects import API_VERSION
+from tests.stripe.billing_helpers import DAY, T0, freeze
+from tests.stripe.driver import KEY, Driver
+
+#: The module's requests name their versions; by default the current one, which an older
+#: stripe-python (the SDK matrix) then sends too.
+STRIPE_VERSION = API_VERSION
+
+OLD = "2020-08-27"
+LATEST_CHARGE = "2022-11-15"
+APM = "2023-08-16"
+BASIL = "2025-03-31.basil"
+ENDIVE = API_VERSION
+EVERY = [OLD, LATEST_CHARGE, APM, BASIL, ENDIVE]
+BEFORE_ENDIVE = [OLD, LATEST_CHARGE, APM, BASIL]
+
+
+def at(sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch) -> Driver:
+    """`sdk` sending `version`: `stripe.api_version`, or a client pinned to it."""
+    monkeypatch.setattr(stripe, "api_version", version)
+    if sdk.client is None:
+        return sdk
+    client = stripe.StripeClient(
+        KEY, stripe_version=version, base_addresses={"api": stripe.api_base}
+    )
+    return dataclasses.replace(sdk, client=client)
+
+
+def _error(excinfo: pytest.ExceptionInfo[stripe.InvalidRequestError]) -> dict[str, Any]:
+    body = excinfo.value.json_body or {}
+    return dict(body.get("error") or {})
+
+
+# ---- billing_cycle_anchor --------------------------------------------------------------------
+
+
+def _subscription(sdk: Driver) -> Any:
+    freeze(sdk.fake)
+    cus = sdk.create(
+        "customers",
+        email="anchor@example.com",
+        payment_method="pm_card_visa",
+        invoice_settings={"default_payment_method": "pm_card_visa"},
+    )
+    plan = sdk.create(
+        "prices",
+        product_data={"name": "Gold"},
+        unit_amount=2000,
+        currency="usd",
+        recurring={"interval": "month"},
+    )
+    return sdk.create("subscriptions", customer=cus.id, items=[{"price": plan.id}])
+
+
+@pytest.mark.parametrize("version", EVERY)
+def test_billing_cycle_anchor_on_update_is_a_string_before_endive_and_a_hash_from_it(
+    sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    sub = _subscription(sdk)
+    assert sub.billing_cycle_anchor == T0
+    sdk.fake.advance(5 * DAY)
+    endive = version == ENDIVE
+    wrong, right = ("now", {"type": "now"}) if endive else ({"type": "now"}, "now")
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.update("subscriptions", sub.id, billing_cycle_anchor=wrong)
+    assert info.value.param == "billing_cycle_anchor"
+    assert ("Invalid object" if endive else "Invalid string") in str(info.value.user_message)
+    # Refused: nothing changed, no invoice.
+    assert sdk.retrieve("subscriptions", sub.id).billing_cycle_anchor == T0
+    assert len(sdk.list("invoices", subscription=sub.id).data) == 1
+    updated = sdk.update("subscriptions", sub.id, billing_cycle_anchor=right)
+    assert updated.billing_cycle_anchor == T0 + 5 * DAY
+    # A new period from now, invoiced at once.
+    assert len(sdk.list("invoices", subscription=sub.id).data) == 2
+    # The request log keeps the request as sent.
+    assert sdk.fake.request_log[-2].params["billing_cycle_anchor"] == right
+
+
+@pytest.mark.parametrize("version", [OLD, BASIL, ENDIVE])
+def test_billing_cycle_anchor_on_resume_follows_the_version_too(
+    sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    sub = _subscription(sdk)
+    # Paused at endive (the SDK at hand may not have the pause endpoint).
+    paused = requests.post(
+        f"{stripe.api_base}/v1/subscriptions/{sub.id}/pause",
+        data={"type": "subscription"},
+        headers={"Authorization": f"Bearer {KEY}", "Stripe-Version": ENDIVE},
+        timeout=10,
+    )
+    assert paused.json()["status"] == "paused"
+    sdk.fake.advance(3 * DAY)
+    endive = version == ENDIVE
+    wrong, right = (
+        ("unchanged", {"type": "unchanged"}) if endive else ({"type": "unchanged"}, "unchanged")
+    )
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.action("subscriptions", "resume", sub.id, billing_cycle_anchor=wrong)
+    assert info.value.param == "billing_cycle_anchor"
+    assert sdk.retrieve("subscriptions", sub.id).status == "paused"
+    resumed = sdk.action("subscriptions", "resume", sub.id, billing_cycle_anchor=right)
+    assert resumed.status == "active"
+    assert resumed.billing_cycle_anchor == T0  # unchanged: the old anchor stays
+
+
+@pytest.mark.parametrize("version", [OLD, ENDIVE])
+def test_billing_cycle_anchor_on_create_is_a_timestamp_at_every_version(
+    sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    first = _subscription(sdk)
+    anchor = T0 + 10 * DAY
+    sub = sdk.create(
+        "subscriptions",
+        customer=first.customer,
+        items=[{"price": first["items"].data[0].price.id}],
+        billing_cycle_anchor=anchor,
+    )
+    assert sub.billing_cycle_anchor == anchor
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.create(
+            "subscriptions",
+            customer=first.customer,
+            items=[{"price": first["items"].data[0].price.id}],
+            billing_cycle_anchor={"type": "now"},
+        )
+    assert info.value.param == "billing_cycle_anchor"
+
+
+# ---- invoices --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"custom_fields": [{"name": "PO", "value": "42"}]}, "custom_fields"),
+        ({"rendering": {"amount_tax_display": "include_inclusive_tax"}}, "rendering"),
+        (
+            {"shipping_details": {"name": "Ada", "address": {"line1": "1 Main St"}}},
+            "shipping_details",
+        ),
+        ({"issuer": {"type": "account", "account": "acct_123"}}, "issuer[type]"),
+        (
+            {"payment_settings": {"payment_method_types": ["card", "sepa_debit"]}},
+            "payment_settings[payment_method_types][1]",
+        ),
+    ],
+)
+@pytest.mark.parametrize("version", [OLD, BASIL, ENDIVE])
+def test_invoices_refuse_what_they_would_drop(
+    sdk: Driver,
+    version: str,
+    params: dict[str, Any],
+    param: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    cus = sdk.create("customers", email="inv@example.com")
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.create("invoices", customer=cus.id, **params)
+    assert info.value.param == param
+    assert "does not emulate" in str(info.value.user_message)
+    assert not sdk.fake.objects("invoice")
+    draft = sdk.create(
+        "invoices",
+        customer=cus.id,
+        issuer={"type": "self"},
+        payment_settings={"payment_method_types": ["card"]},
+    )
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.update("invoices", draft.id, **params)
+    assert info.value.param == param
+    assert sdk.retrieve("invoices", draft.id).to_dict() == draft.to_dict()
