@@ -15,7 +15,46 @@ from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["Request", "Response"]
+__all__ = ["Request", "Response", "copy_headers", "headers_from_pairs"]
+
+
+def _fills_store() -> bool:
+    # requests' CaseInsensitiveDict keeps `{lower name: (name, value)}` in `_store`, in order;
+    # filling it in one step costs a fraction of a `__setitem__` per header. Checked once, so
+    # another layout falls back to the public way.
+    probe: CaseInsensitiveDict[str] = CaseInsensitiveDict({"A": "1"})
+    return dict(getattr(probe, "_store", {})) == {"a": ("A", "1")}
+
+
+_FILL_STORE = _fills_store()
+
+
+def copy_headers(headers: Mapping[str, str]) -> CaseInsensitiveDict[str]:
+    """A `CaseInsensitiveDict` copy of `headers` (names and order kept)."""
+    if _FILL_STORE and type(headers) is CaseInsensitiveDict:
+        copied: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        copied._store = type(headers._store)(headers._store)  # type: ignore[attr-defined]
+        return copied
+    return CaseInsensitiveDict(headers)
+
+
+def headers_from_pairs(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:
+    """A `CaseInsensitiveDict` of `pairs`; a repeated name's values are joined with ", "."""
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    if not _FILL_STORE:
+        for name, value in pairs:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+    store = headers._store  # type: ignore[attr-defined]
+    for name, value in pairs:
+        key = name.lower()
+        if key in store:
+            # Repeated: the values in order (as urllib3 folds them), under the last spelling
+            # of the name, as `headers[name] = ...` would leave it.
+            store[key] = (name, f"{store[key][1]}, {value}")
+        else:
+            store[key] = (name, value)
+    return headers
 
 
 @dataclass

@@ -20,9 +20,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from requests.structures import CaseInsensitiveDict
-
-from mockkit.http import Request, Response
+from mockkit.http import Request, Response, headers_from_pairs
 from mockkit.transport import Handler, TransportFault, is_loopback
 
 __all__ = ["install", "modules", "origin_of", "request_from_httpx", "uninstall"]
@@ -62,11 +60,9 @@ def _timeout(extensions: Any) -> tuple[float | None, float | None] | None:
 
 def request_from_httpx(request: Any) -> Request:
     """Translate an httpx `Request` (body already read) into a mockkit `Request`."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    for raw_name, raw_value in request.headers.raw:
-        name = raw_name.decode("latin-1")
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    headers = headers_from_pairs(
+        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
+    )
     return Request(
         method=request.method,
         url=str(request.url),
@@ -86,9 +82,11 @@ def _make_transport(lib: ModuleType) -> type:
         except TransportFault as fault:
             raise fault.to_httpx_exception(request, lib) from None
         body = response.body if request.method != "HEAD" else b""
-        return lib.Response(
-            response.status, headers=response.headers, content=body, request=request
-        )
+        headers = response.headers
+        if body and not response.has_header("Content-Length"):
+            # What httpx adds for `content=` (its own lookup of it costs an exception).
+            headers = [*headers, ("Content-Length", str(len(body)))]
+        return lib.Response(response.status, headers=headers, content=body, request=request)
 
     class FakeTransport(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[name-defined,misc]
         """An httpx transport (sync and async) answering every request with one fake."""

@@ -23,7 +23,7 @@ from requests.sessions import merge_setting
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from mockkit.http import Response
+from mockkit.http import Response, headers_from_pairs
 from mockkit.transport import Handler, TransportFault, request_from_prepared
 
 __all__ = [
@@ -78,10 +78,8 @@ def build_response(
     """A `requests.Response` holding a fake's answer, as `HTTPAdapter.send` would return it."""
     result = requests.Response()
     result.status_code = response.status
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    for name, value in response.headers:
-        # Repeated headers are folded with ", " as urllib3 does.
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    # Repeated headers are folded with ", " as urllib3 does.
+    headers = headers_from_pairs(response.headers)
     result.headers = headers
     # A HEAD answer has no body, as on the wire.
     content = response.body if prepared.method != "HEAD" else b""

@@ -26,7 +26,7 @@ import responses
 from requests.structures import CaseInsensitiveDict
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from mockkit.http import Request, Response
+from mockkit.http import Request, Response, copy_headers
 from mockkit.loopback_http import KEEP_ALIVE, ConnectionHandler
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def request_from_prepared(prepared: requests.PreparedRequest, timeout: Any = Non
     return Request(
         method=prepared.method or "GET",
         url=prepared.url or "",
-        headers=CaseInsensitiveDict(prepared.headers),
+        headers=copy_headers(prepared.headers),
         body=raw,
         timeout=timeout,
     )

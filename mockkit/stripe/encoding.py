@@ -109,4 +109,9 @@ def json_response(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
 ) -> Response:
     """A Stripe API response: `data` encoded by `dumps`, `application/json`."""
+    if type(headers) is list and not any(k.lower() == "content-type" for k, _ in headers):
+        # The fake's own headers (strings, made for this answer): copied without converting.
+        response = Response(status, dumps(data))
+        response.headers = [*headers, ("Content-Type", "application/json")]
+        return response
     return Response(status, dumps(data), headers, content_type="application/json")

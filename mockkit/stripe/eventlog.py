@@ -77,7 +77,8 @@ class EventLog:
         if tx is not None:
             tx.undo(partial(_truncate, self.events, len(self.events)))
             self.events.append(event)
-            tx.on_commit(partial(self._notify, event))
+            if self.listeners:  # none can be added while a request holds the fake
+                tx.on_commit(partial(self._notify, event))
         else:
             self.events.append(event)
             self._notify(event)
