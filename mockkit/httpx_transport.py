@@ -86,7 +86,10 @@ def _make_transport(lib: ModuleType) -> type:
         if body and not response.has_header("Content-Length"):
             # What httpx adds for `content=` (its own lookup of it costs an exception).
             headers = [*headers, ("Content-Length", str(len(body)))]
-        return lib.Response(response.status, headers=headers, content=body, request=request)
+        result = lib.Response(response.status, headers=headers, content=body, request=request)
+        if not any(name.lower() in _COOKIE_HEADERS for name, _ in response.headers):
+            result._mockkit_cookieless = True  # see `_extract_cookies`
+        return result
 
     class FakeTransport(lib.BaseTransport, lib.AsyncBaseTransport):  # type: ignore[name-defined,misc]
         """An httpx transport (sync and async) answering every request with one fake."""
@@ -154,7 +157,27 @@ def _unmocked(lib: ModuleType, transport: Any) -> bool:
     return pool is None or _is_pristine(getattr(type(pool), pool_method, None), core)
 
 
-_installed: list[tuple[type, Any]] = []
+#: The headers a cookie jar reads from a response.
+_COOKIE_HEADERS = ("set-cookie", "set-cookie2")
+
+
+def _extract_cookies(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """httpx's `Cookies.extract_cookies`, skipped for a fake's answer that sets no cookie.
+
+    The client offers every response to its cookie jar, which builds a urllib request and
+    response around it first: a good part of what a call costs, to find nothing in an answer
+    without `Set-Cookie`. Other responses, and a fake's that sets cookies, go to the jar.
+    """
+
+    def extract_cookies(self: Any, response: Any) -> None:
+        if getattr(response, "_mockkit_cookieless", False):
+            return
+        original(self, response)
+
+    return extract_cookies
+
+
+_installed: list[tuple[type, str, Any]] = []
 
 
 def install(lookup: Callable[[Any], Handler | None], known: Callable[[], list[str]]) -> None:
@@ -193,12 +216,15 @@ def install(lookup: Callable[[Any], Handler | None], known: Callable[[], list[st
                     transport = _transports[id(handler)] = _fake(handler)
                 return transport
 
-            _installed.append((client_cls, original))
+            _installed.append((client_cls, "_transport_for_url", original))
             client_cls._transport_for_url = transport_for_url
+        extract = lib.Cookies.__dict__["extract_cookies"]
+        _installed.append((lib.Cookies, "extract_cookies", extract))
+        lib.Cookies.extract_cookies = _extract_cookies(extract)
 
 
 def uninstall() -> None:
     """Give httpx clients their own transports back."""
     while _installed:
-        client_cls, original = _installed.pop()
-        client_cls._transport_for_url = original  # type: ignore[attr-defined]
+        cls, name, original = _installed.pop()
+        setattr(cls, name, original)

@@ -16,11 +16,14 @@ import email.parser
 import re
 import select
 import socket
+import sys
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import unquote
 
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.http import parse_set_header
+from werkzeug.serving import DechunkedInput, WSGIRequestHandler
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -82,6 +85,11 @@ class _Headers:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _latin1(text: str) -> str:
+    """A URL part as WSGI carries it: its UTF-8 bytes read as latin-1 (werkzeug does alike)."""
+    return text.encode().decode("latin1")
 
 
 #: Environ key the app sets once it has read the request body whole: only then can the next
@@ -168,6 +176,57 @@ class ConnectionHandler(WSGIRequestHandler):
         if expect == "100-continue" and self.request_version == "HTTP/1.1":
             return bool(self.handle_expect_100())
         return True
+
+    def make_environ(self) -> WSGIEnvironment:
+        """Werkzeug's environ, built straight from the lean parse when it made the headers.
+
+        The same keys and values as `WSGIRequestHandler.make_environ` (a test compares them),
+        without its generality: the target is a plain path (the lean parse took no other),
+        the socket is plain TCP, the headers are simple lines.
+        """
+        headers: Any = self.headers
+        lean = type(headers) is _Headers and type(self.client_address) is tuple
+        if not lean or self.server.ssl_context is not None:
+            return super().make_environ()
+        target = self.path
+        path, _, query = target.partition("#")[0].partition("?")
+        server = self.server
+        environ: WSGIEnvironment = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": self.rfile,
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": server.multithread,
+            "wsgi.multiprocess": server.multiprocess,
+            "wsgi.run_once": False,
+            "werkzeug.socket": self.connection,
+            "SERVER_SOFTWARE": self.server_version,
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _latin1(unquote(path)),
+            "QUERY_STRING": _latin1(query),
+            "REQUEST_URI": _latin1(target),
+            "RAW_URI": _latin1(target),
+            "REMOTE_ADDR": self.address_string(),
+            "REMOTE_PORT": self.port_integer(),
+            "SERVER_NAME": server.server_address[0],
+            "SERVER_PORT": str(server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+        }
+        for name, value in headers._items:
+            if "_" in name:
+                continue  # as werkzeug: `X_Y` and `X-Y` would be the same key
+            key = name.upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+                if key in environ:
+                    value = f"{environ[key]},{value}"
+            environ[key] = value
+        chunked = environ.get("HTTP_TRANSFER_ENCODING")
+        if chunked is not None and "chunked" in parse_set_header(chunked):
+            environ["wsgi.input_terminated"] = True
+            environ["wsgi.input"] = DechunkedInput(environ["wsgi.input"])
+        return environ
 
     def connection_dropped(
         self, error: BaseException, environ: WSGIEnvironment | None = None

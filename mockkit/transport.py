@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
 import responses
-from requests.structures import CaseInsensitiveDict
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from mockkit.http import Request, Response, copy_headers
+from mockkit.http import Request, Response, copy_headers, headers_from_pairs
 from mockkit.loopback_http import KEEP_ALIVE, ConnectionHandler
 
 if TYPE_CHECKING:
@@ -330,10 +329,9 @@ def intercept(handler: Handler, hosts: Iterable[str]) -> Iterator[responses.Requ
 
 def request_from_environ(environ: WSGIEnvironment) -> Request:
     """Translate a WSGI environ into a mockkit `Request` (body must be read by the caller)."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").title()] = value
+    headers = headers_from_pairs(
+        [(k[5:].replace("_", "-").title(), v) for k, v in environ.items() if k.startswith("HTTP_")]
+    )
     if environ.get("CONTENT_TYPE"):
         headers["Content-Type"] = environ["CONTENT_TYPE"]
     if environ.get("CONTENT_LENGTH"):

@@ -49,6 +49,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}")
 #: An array index: ASCII digits only (`isdigit()` also accepts "²" or a 5,000-digit index,
 #: which int() refuses: a 500 instead of Stripe's 400).
 _INDEX = re.compile(r"[0-9]{1,9}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,12})?")
 
 
 def parse_form(data: bytes | str) -> list[tuple[str, str]]:
@@ -367,7 +368,7 @@ def _decimal(value: Any, name: str) -> Any:
     """A decimal string such as `unit_amount_decimal`: digits, at most 12 decimals."""
     if value == "":
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,18}(\.[0-9]{1,12})?", value):
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
         shown = value if isinstance(value, str) else "an object"
         raise param_error(f"Invalid decimal: {shown}", name, "parameter_invalid_decimal")
     return value
@@ -377,9 +378,13 @@ def _decimal(value: Any, name: str) -> Any:
 _EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f.]+(\.[^@\s\x00-\x1f\x7f.]+)+\Z")
 
 
+_EMAIL_TEXT = Str(512)
+_URL_TEXT = Str(5000)
+
+
 def _email(value: Any, name: str) -> Any:
     """An email address (`email`, `receipt_email`, ...): Stripe's `email_invalid` otherwise."""
-    email = Str(512)(value, name)
+    email = _EMAIL_TEXT(value, name)
     if email is not None and not _EMAIL.match(email):
         raise param_error(f"Invalid email address: {email}", name, "email_invalid")
     return email
@@ -392,7 +397,7 @@ def _url(value: Any, name: str) -> Any:
     A `javascript:`, `data:` or relative URL would otherwise end up as a link or a redirect
     (with a client secret appended) on the served pages.
     """
-    url = Str(5000)(value, name)
+    url = _URL_TEXT(value, name)
     if url is None:
         return None
     try:
@@ -489,7 +494,7 @@ def validate(
     out: dict[str, Any] = {}
     for key, value in params.items():
         coerce = spec.get(key)
-        name = _path(prefix, key)
+        name = f"{prefix}[{key}]" if prefix else key  # `_path`, inline: it runs per parameter
         if coerce is None:
             hint = difflib.get_close_matches(key, list(spec), n=1)
             extra = f" Did you mean {_path(prefix, hint[0])}?" if hint else ""

@@ -210,3 +210,32 @@ def test_hooks_are_removed_when_the_last_fake_stops() -> None:
     with GitHubFake(), StripeFake():
         assert httpx.Client._transport_for_url is not before[0]
     assert (httpx.Client._transport_for_url, requests.Session.get_adapter) == before
+
+
+class _CookieFake(mockkit.BaseFake):
+    """Answers `/set` with a cookie and anything else without one."""
+
+    hosts = ("https://cookies.mockkit.test",)
+
+    def dispatch(self, request: mockkit.Request) -> mockkit.Response:
+        if request.path == "/set":
+            return mockkit.Response(200, b"set", [("Set-Cookie", "session=abc; Path=/")])
+        return mockkit.Response(200, b"plain")
+
+
+def test_cookies_from_a_fake_and_a_respx_route_reach_the_client_jar() -> None:
+    import respx
+
+    own = httpx.Cookies.extract_cookies
+    with _CookieFake(), respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        router.get("https://other.example/").respond(200, headers={"Set-Cookie": "other=1"})
+        client.cookies.set("kept", "1", domain="cookies.mockkit.test")
+        plain = client.get("https://cookies.mockkit.test/plain")
+        assert plain.text == "plain" and not plain.cookies
+        assert dict(client.cookies) == {"kept": "1"}
+        answered = client.get("https://cookies.mockkit.test/set")
+        assert answered.cookies["session"] == "abc"
+        assert client.cookies["session"] == "abc"
+        client.get("https://other.example/")  # not a fake's host: the jar reads it as ever
+        assert client.cookies["other"] == "1"
+    assert httpx.Cookies.extract_cookies is own  # httpx's own again once the fake stops
