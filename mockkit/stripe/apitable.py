@@ -14,7 +14,7 @@ import functools
 import json
 from importlib import resources
 
-__all__ = ["Span", "before", "field_spans", "known", "param_spans"]
+__all__ = ["Span", "before", "field_spans", "known", "nested_spans", "param_spans"]
 
 #: `(since, until)`: None is "before the oldest release described" / "still".
 Span = tuple[str | None, str | None]
@@ -46,8 +46,11 @@ def _major(version: str) -> str:
     return version.partition(".")[2]
 
 
+_Groups = dict[str, dict[str, Span]]
+
+
 @functools.cache
-def _table() -> tuple[dict[str, dict[str, Span]], dict[str, dict[str, Span]]]:
+def _table() -> tuple[_Groups, _Groups, _Groups]:
     text = resources.files("mockkit.stripe").joinpath("stripe_params.json").read_text("utf-8")
     data = json.loads(text)
     pins = [version for _, version in data["releases"]]
@@ -68,12 +71,19 @@ def _table() -> tuple[dict[str, dict[str, Span]], dict[str, dict[str, Span]]]:
             for group, names in groups.items()
         }
 
-    return spans(data["endpoints"]), spans(data["fields"])
+    return spans(data["endpoints"]), spans(data["fields"]), spans(data["nested"])
 
 
 def param_spans(method: str, template: str) -> dict[str, Span] | None:
     """Each parameter of `method template` Stripe has at some version, or None if not described."""
     return _table()[0].get(f"{method} {template}")
+
+
+def nested_spans(method: str, template: str) -> dict[str, Span] | None:
+    """Each nested parameter of `method template` Stripe has at some version (None if the
+    endpoint is not described), in bracket form: `line_items[][price_data][currency]`, a list's
+    items written `[]`."""
+    return _table()[2].get(f"{method} {template}")
 
 
 def field_spans(kind: str) -> dict[str, Span]:

@@ -26,23 +26,29 @@ def _timestamp(value: Any, name: str) -> int:
     return number
 
 
-_BOUNDS = Hash({op: _timestamp for op in ("gt", "gte", "lt", "lte")}, empty_unsets=False)
+class _Range(Hash):
+    """A timestamp filter: `created=1700000000` (that second) or `created[gte]=...` bounds.
 
+    A `Hash` of the bounds that also takes a plain integer, so a walk of the spec sees which
+    keys it takes (`mockkit.stripe.nested`).
+    """
 
-def _range(value: Any, name: str) -> Any:
-    """A timestamp filter: `created=1700000000` (that second) or `created[gte]=...` bounds."""
-    if isinstance(value, dict):
-        bounds: dict[str, int] = _BOUNDS(value, name)
-        if not bounds:
-            raise param_error(f"Invalid {name}: pass gt, gte, lt or lte.", name)
-        return bounds
-    number = _timestamp(value, name)
-    return {"gte": number, "lte": number}
+    def __init__(self) -> None:
+        super().__init__({op: _timestamp for op in ("gt", "gte", "lt", "lte")}, empty_unsets=False)
+
+    def __call__(self, value: Any, name: str) -> Any:
+        if isinstance(value, dict):
+            bounds: dict[str, int] = super().__call__(value, name)
+            if not bounds:
+                raise param_error(f"Invalid {name}: pass gt, gte, lt or lte.", name)
+            return bounds
+        number = _timestamp(value, name)
+        return {"gte": number, "lte": number}
 
 
 #: A timestamp filter of a list (`created`, `due_date`, ...): an integer (that exact second)
 #: or a hash of `gt` / `gte` / `lt` / `lte`; an empty value is Stripe's 400 naming it.
-RANGE: Coercer = _range
+RANGE: Coercer = _Range()
 
 #: A list's page: `limit` and the cursors (the lists of an object's parts and a few others).
 PAGE_SPEC: dict[str, Coercer] = {

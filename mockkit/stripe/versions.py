@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from mockkit.stripe import apitable, shapes
 from mockkit.stripe.errors import StripeError, not_emulated
+from mockkit.stripe.nested import refuse_nested
 from mockkit.stripe.objects import API_VERSION
 from mockkit.stripe.params import Coercer, Enum, Str
 from mockkit.stripe.store import Store
@@ -346,7 +347,8 @@ def refuse_unknown(
 
     A parameter of `spec` that Stripe knows at other versions of the endpoint but not at this
     one is "Received unknown parameter"; one outside `spec` that Stripe knows at this version
-    is the fake's "not emulated" refusal naming it. The rest is `validate`'s to answer.
+    is the fake's "not emulated" refusal naming it; nested parameters alike, at every depth
+    (`refuse_nested`). The rest is `validate`'s to answer.
     """
     renamed = {n for r in _RENAMED.get((method, template), ()) for n in (r.old, r.new)}
     for name in params:
@@ -362,6 +364,11 @@ def refuse_unknown(
                 f"version {version})",
                 name,
             )
+    # A renamed parameter this version does not know was converted from the other name's
+    # (plain) value, and a reshaped one from its older form: nothing nested in it was sent.
+    converted = {n for n in renamed if stripe_knows(method, template, n, version) is not True}
+    converted |= {r.name for r in reshaped(method, template) if before(version, r.since)}
+    refuse_nested(method, template, params, spec, version, skip=converted)
 
 
 def _charges_list(state: StripeState, pi: Mapping[str, Any]) -> dict[str, Any]:

@@ -137,11 +137,63 @@ def param_names(td: type) -> set[str]:
 def param_hints(td: type) -> dict[str, Any]:
     """A params TypedDict's parameters and their types (None where one cannot be resolved)."""
     names = param_names(td)
+    ns = _module_namespace(td.__module__)
+    out: dict[str, Any] = {}
+    for name in names:
+        out[name] = _resolve(td.__annotations__.get(name), ns)
+    return out
+
+
+def _resolve(annotation: Any, ns: dict[str, Any]) -> Any:
+    """One annotation evaluated in `ns` (Required / NotRequired dropped); None if it fails.
+
+    Each key on its own: one a module imports only for type checkers (a request option's
+    `StripeContext`, say) must not hide the others, as `get_type_hints` on the whole class does.
+    """
+
+    def holder() -> None: ...
+
+    holder.__annotations__ = {"x": annotation}
     try:
-        hints = typing.get_type_hints(td, _module_namespace(td.__module__))
+        # Distinct local and global namespaces: `typing` shares one ForwardRef among modules
+        # that write the same annotation (`NotRequired["SessionCreateParamsAfterExpiration"]`)
+        # and reuses its first evaluation when the two are one object.
+        return typing.get_type_hints(holder, ns, dict(ns))["x"]
     except Exception:
-        hints = {}
-    return {name: hints.get(name) for name in names}
+        return None
+
+
+def _is_typeddict(hint: Any) -> bool:
+    return isinstance(hint, type) and hasattr(hint, "__optional_keys__")
+
+
+def param_paths(td: type) -> set[str]:
+    """Every parameter a params TypedDict declares, nested ones in Stripe's bracket form.
+
+    `line_items[][price_data][currency]`: a hash's keys follow in brackets, a list's items are
+    `[]` (`line_items` and `line_items[]` are both listed). Whatever a path holds beyond what
+    is listed is free-form (a metadata hash) or a plain value.
+    """
+    out: set[str] = set()
+    _walk_params(td, "", out, 0)
+    return out
+
+
+def _walk_params(td: type, prefix: str, out: set[str], depth: int) -> None:
+    for name, hint in param_hints(td).items():
+        path = f"{prefix}[{name}]" if prefix else name
+        out.add(path)
+        if depth > 10:  # no params type nests this deep; a guard against a cycle
+            continue
+        for h in _alternatives(hint):
+            suffix = ""
+            while typing.get_origin(h) in (list, typing.List):  # noqa: UP006 (what the SDK writes)
+                suffix += "[]"
+                args = typing.get_args(h)
+                h = args[0] if args else None
+                out.add(path + suffix)
+            if _is_typeddict(h):
+                _walk_params(h, path + suffix, out, depth + 1)
 
 
 @functools.cache
@@ -192,10 +244,12 @@ def dump(path: str) -> None:
 
     sdk = endpoints()
     known: dict[str, list[str]] = {}
+    nested: dict[str, list[str]] = {}
     for ep in ROUTES.endpoints():
         td = sdk.get((ep.method, template(ep.template)))
         if td is not None:
             known[f"{ep.method} {ep.template}"] = sorted(param_names(td))
+            nested[f"{ep.method} {ep.template}"] = sorted(p for p in param_paths(td) if "[" in p)
     from mockkit.stripe.objects import FIXTURES
 
     fields = {
@@ -204,7 +258,13 @@ def dump(path: str) -> None:
         if kind in object_classes()
     }
     version = stripe._api_version._ApiVersion.CURRENT  # type: ignore[attr-defined]
-    record = {"release": stripe.VERSION, "version": version, "params": known, "fields": fields}
+    record = {
+        "release": stripe.VERSION,
+        "version": version,
+        "params": known,
+        "nested": nested,
+        "fields": fields,
+    }
     Path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
@@ -266,12 +326,14 @@ def merge(dumps: list[str], out: str) -> None:
     has it (None: the oldest release has it), `until` the one pinned by the first later release
     that no longer has it (None: the newest still has it). Release pins bracket the real change:
     between two releases' pins the table takes the older release's word. Every parameter is
-    listed (what Stripe knows decides "not emulated" from "unknown"); of the fields, only those
-    some release lacks (the rest every version shows alike).
+    listed, nested ones (`nested`, in `param_paths`' bracket form) too: what Stripe knows
+    decides "not emulated" from "unknown" at every depth. Of the fields, only those some release
+    lacks (the rest every version shows alike).
     """
     records = [json.loads(Path(d).read_text(encoding="utf-8")) for d in dumps]
     records.sort(key=lambda r: r["version"][:10])
     params = _spans(records, "params")
+    nested = _spans(records, "nested")
     fields = {
         kind: {path: span for path, span in paths.items() if span != [None, None]}
         for kind, paths in _spans(records, "fields").items()
@@ -292,6 +354,7 @@ def merge(dumps: list[str], out: str) -> None:
         f' "about": {json.dumps(about)},\n'
         f' "releases": {json.dumps(releases)},\n'
         ' "endpoints": {\n' + block(params) + "\n },\n"
+        ' "nested": {\n' + block(nested) + "\n },\n"
         ' "fields": {\n' + block(fields) + "\n }\n}\n"
     )
     Path(out).write_text(text, encoding="utf-8")

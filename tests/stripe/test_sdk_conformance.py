@@ -8,7 +8,12 @@ of the fake's route table:
 - every parameter the SDK declares that the fake does not emulate is refused with the fake's
   "not emulated" error naming it (one Stripe does not know stays "Received unknown parameter");
 - the fake's table of Stripe's parameters (`mockkit/stripe/stripe_params.json`) agrees with the
-  SDK at its version.
+  SDK at its version;
+- the same at every depth of nested parameters, against the SDK's nested TypedDicts: a key the
+  fake's spec takes below a hash is declared there; a key the SDK declares below a hash the
+  fake takes, but the spec does not, is refused as not emulated under its full bracketed name
+  (`line_items[0][price_data][product_data][unit_label]`); an unknown key below every hash the
+  fake takes is "Received unknown parameter" (below a parameter taken as sent too).
 
 And every field of every object the fake answers with (made through the SDK: one of each kind,
 and every event's object) is declared by the SDK's class for it, with a value inside the
@@ -27,7 +32,8 @@ import pytest
 import requests
 import stripe
 
-from mockkit.stripe import StripeFake, versions
+from mockkit.stripe import StripeFake, apitable, versions
+from mockkit.stripe.params import ANY, Arr, Hash
 from mockkit.stripe.routes import ROUTES
 from mockkit.stripe.routing import Endpoint
 from tests.stripe import sdk_types
@@ -84,12 +90,18 @@ def test_the_fakes_table_of_stripes_parameters_agrees_with_the_sdk(ep: Endpoint)
     )
 
 
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeFake]:
-    monkeypatch.setattr(stripe, "api_key", KEY)
-    monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
+@pytest.fixture(scope="module")
+def fake() -> Iterator[StripeFake]:
+    """One in-process fake for the whole module: most requests here are refused, and the
+    objects the field check makes are judged whatever else the account holds."""
     with StripeFake() as f:
         yield f
+
+
+@pytest.fixture(autouse=True)
+def _sdk_to_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stripe, "api_key", KEY)
+    monkeypatch.setattr(stripe, "api_base", "https://api.stripe.com")
 
 
 def _send(ep: Endpoint, params: dict[str, str]) -> requests.Response:
@@ -125,6 +137,155 @@ def test_a_parameter_the_sdk_declares_but_the_fake_does_not_emulate_is_refused_b
         "Received unknown parameter: colour_of_the_sky"
     )
     assert fake.request_log[-1].status == 400
+
+
+# Nested parameters -------------------------------------------------------------------------
+#
+# The same rules at every depth. Paths are written as the table of Stripe's parameters writes
+# them (`sdk_types.param_paths`): `line_items[][price_data][currency]`, a list's items `[]`; a
+# request sends the first item, `line_items[0][price_data][currency]`.
+
+
+class _Tree:
+    """What the fake's spec of an endpoint takes below its top-level parameters.
+
+    `hashes`: each path where the spec has a `Hash` -> the keys it takes at the SDK's version;
+    `lists`: each path where it has an `Arr`; `free`: each path it takes as sent (`ANY`), where
+    the fake takes what Stripe knows below; `leaves`: any other coercer's path.
+    """
+
+    def __init__(self, ep: Endpoint) -> None:
+        self.ep = ep
+        self.hashes: dict[str, set[str]] = {}
+        self.lists: set[str] = set()
+        self.free: set[str] = set()
+        self.leaves: set[str] = set()
+        for name in _accepted(ep, SDK_VERSION) & set(ep.spec):
+            self._walk(ep.spec[name], name)
+
+    def _walk(self, coerce: Any, path: str) -> None:
+        if isinstance(coerce, Hash):
+            keys = set()
+            for key, child in coerce.spec.items():
+                sub = f"{path}[{key}]"
+                span = (apitable.nested_spans(self.ep.method, self.ep.template) or {}).get(sub)
+                if span is not None and not apitable.known(span, SDK_VERSION):
+                    continue  # Stripe has it at other versions only: refused here as unknown
+                keys.add(key)
+                self._walk(child, sub)
+            self.hashes[path] = keys
+        elif isinstance(coerce, Arr):
+            self.lists.add(path)
+            self._walk(coerce.item, f"{path}[]")
+        elif coerce is ANY:
+            self.free.add(path)
+        else:
+            self.leaves.add(path)
+
+    def accepted(self) -> set[str]:
+        """The nested paths the fake takes in its own spec (what is under `free` aside)."""
+        return {f"{p}[{k}]" for p, keys in self.hashes.items() for k in keys} | {
+            f"{p}[]" for p in self.lists
+        }
+
+    def covers(self, path: str) -> bool:
+        """Whether the fake takes `path`: in its spec, or under a parameter taken as sent."""
+        return path in self.accepted() or any(path.startswith(f"{f}[") for f in self.free)
+
+
+def _sdk_paths(ep: Endpoint) -> set[str]:
+    td = sdk_types.endpoints().get((ep.method, sdk_types.template(ep.template)))
+    if td is None:
+        pytest.skip(f"stripe-python {stripe.VERSION} has no {ep.method} {ep.template}")
+    return {p for p in sdk_types.param_paths(td) if "[" in p}
+
+
+def _children(paths: set[str], parent: str) -> set[str]:
+    """The keys `paths` has directly below `parent` (a list's `[]` left out)."""
+    out = set()
+    for p in paths:
+        if p.startswith(f"{parent}[") and p != f"{parent}[]":
+            rest = p[len(parent) + 1 :]  # "key]" for a direct child
+            if "[" not in rest and rest.count("]") == 1:
+                out.add(rest[:-1])
+    return out
+
+
+def _concrete(path: str) -> str:
+    return path.replace("[]", "[0]")
+
+
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=_id)
+def test_every_nested_parameter_the_fake_accepts_is_one_the_sdk_declares(ep: Endpoint) -> None:
+    sdk = _sdk_paths(ep)
+    extra = sorted(_Tree(ep).accepted() - sdk)
+    assert extra == [], (
+        f"{_id(ep)} accepts {extra} at {SDK_VERSION}; stripe-python {stripe.VERSION} does not "
+        "declare them"
+    )
+
+
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=_id)
+def test_the_fakes_table_of_stripes_nested_parameters_agrees_with_the_sdk(ep: Endpoint) -> None:
+    sdk = _sdk_paths(ep)
+    spans = apitable.nested_spans(ep.method, ep.template) or {}
+    tabled = {p for p, span in spans.items() if apitable.known(span, SDK_VERSION)}
+    assert tabled == sdk, (
+        f"{_id(ep)} at {SDK_VERSION}: the table knows {sorted(tabled - sdk)[:20]} that "
+        f"stripe-python {stripe.VERSION} does not, and misses {sorted(sdk - tabled)[:20]}; run "
+        "nox -s stripe_params"
+    )
+
+
+def _refusal(answer: requests.Response, param: str, message: str) -> tuple[int, str] | None:
+    """None if `answer` is the 400 naming `param` with `message` in it, else what it was."""
+    error = answer.json().get("error", {})
+    text = str(error.get("message", ""))
+    if answer.status_code == 400 and error.get("param") == param and message in text:
+        return None
+    return (answer.status_code, f"{error.get('param')}: {text}")
+
+
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=_id)
+def test_a_nested_parameter_the_sdk_declares_but_the_fake_does_not_emulate_is_refused_by_name(
+    ep: Endpoint, fake: StripeFake
+) -> None:
+    sdk = _sdk_paths(ep)
+    tree = _Tree(ep)
+    # Below each hash of the fake's spec, every key the SDK declares there that the spec does
+    # not take (deeper ones are refused with the key that holds them).
+    missing = sorted(
+        f"{parent}[{key}]"
+        for parent, keys in tree.hashes.items()
+        for key in _children(sdk, parent) - keys
+    )
+    wrong = {}
+    for path in missing:
+        sent = _concrete(path)
+        problem = _refusal(_send(ep, {sent: "x"}), sent, "does not emulate")
+        if problem:
+            wrong[sent] = problem
+    assert wrong == {}, f"{_id(ep)}: not refused as not emulated: {wrong}"
+
+
+@pytest.mark.parametrize("ep", ENDPOINTS, ids=_id)
+def test_a_nested_parameter_stripe_does_not_know_is_an_unknown_parameter(
+    ep: Endpoint, fake: StripeFake
+) -> None:
+    sdk = _sdk_paths(ep)
+    tree = _Tree(ep)
+    # Every hash the SDK declares that the fake takes (a top-level one too), at every depth.
+    top = _accepted(ep, SDK_VERSION) & set(ep.spec)
+    parents = {q.rpartition("[")[0] for q in sdk} | top
+    hashes = sorted(p for p in parents if _children(sdk, p) and (p in top or tree.covers(p)))
+    wrong = {}
+    for path in hashes:
+        sent = _concrete(path) + "[colour_of_the_sky]"
+        answer = _send(ep, {sent: "blue"})
+        problem = _refusal(answer, sent, f"Received unknown parameter: {sent}")
+        if problem:
+            wrong[sent] = problem
+    assert wrong == {}, f"{_id(ep)}: not refused as unknown: {wrong}"
 
 
 # Objects ----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.billing.params import DISCOUNTS
 from mockkit.stripe.errors import no_such, not_emulated
 from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
@@ -27,7 +26,7 @@ from mockkit.stripe.params import (
     Str,
 )
 from mockkit.stripe.routes.payment_intents import CAPTURE_METHOD, SHIPPING
-from mockkit.stripe.routes.prices import RECURRING
+from mockkit.stripe.routes.prices import INLINE_RECURRING
 from mockkit.stripe.routing import endpoint
 from mockkit.stripe.state import StripeState
 
@@ -54,7 +53,7 @@ LINE_ITEM = Hash(
                     ("name",),
                 ),
                 "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
-                "recurring": RECURRING,
+                "recurring": INLINE_RECURRING,
             },
             ("currency",),
         ),
@@ -99,7 +98,7 @@ LINE_ITEM = Hash(
         "billing_address_collection": Enum("auto", "required"),
         "allow_promotion_codes": BOOL,
         "currency": STR,
-        "discounts": DISCOUNTS,
+        "discounts": Arr(Hash({"coupon": STR, "promotion_code": STR}), 20),
         "subscription_data": Hash(
             {
                 "trial_period_days": INT,

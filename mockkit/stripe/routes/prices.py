@@ -24,7 +24,7 @@ from mockkit.stripe.routing import endpoint
 from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
-__all__ = ["PRICE_DATA", "PRICE_SPEC", "RECURRING"]
+__all__ = ["INLINE_RECURRING", "PRICE_DATA", "PRICE_SPEC", "RECURRING"]
 
 RECURRING = Hash(
     {
@@ -37,12 +37,19 @@ RECURRING = Hash(
     },
     ("interval",),
 )
+#: The `recurring` of a price made inline (a product's `default_price_data`, a Checkout line
+#: item's `price_data`): Stripe takes only the interval there (usage types, meters and trial
+#: days are a standalone price's).
+INLINE_RECURRING = Hash(
+    {"interval": Enum("day", "week", "month", "year"), "interval_count": Int(1, 1095)},
+    ("interval",),
+)
 PRICE_DATA = Hash(
     {
         "currency": STR,
         "unit_amount": Int(0),
         "unit_amount_decimal": DECIMAL,
-        "recurring": RECURRING,
+        "recurring": INLINE_RECURRING,
         "tax_behavior": Enum("exclusive", "inclusive", "unspecified"),
     },
     ("currency",),

@@ -52,6 +52,9 @@ ITEM = Hash(
         "current_trial": ANY,
     }
 )
+#: An item of a new subscription: Stripe's create takes no `id`, `deleted` or `clear_usage`
+#: (there is no existing item to name, delete or clear).
+NEW_ITEM = Hash({k: v for k, v in ITEM.spec.items() if k not in ("id", "deleted", "clear_usage")})
 _COMMON: dict[str, Coercer] = {
     "items": Arr(ITEM, 20),
     "add_invoice_items": ADD_INVOICE_ITEMS,
@@ -97,6 +100,7 @@ _COMMON: dict[str, Coercer] = {
 }
 CREATE_SPEC: dict[str, Coercer] = {
     **_COMMON,
+    "items": Arr(NEW_ITEM, 20),
     "customer": STR,
     "customer_account": STR,
     "currency": STR,
