@@ -12,8 +12,9 @@ Four sides make the very same call (`StripeClient.v1.payment_intents.create` wit
 - ``fake served``: the same fake over loopback HTTP, reached by the SDK's own `requests`
   client (a keep-alive session), pointed at it with `base_addresses`.
 - on httpx, the async call (`create_async` through `stripe.HTTPXClient`, on one event loop
-  kept for the whole run): ``respx stub`` (one static respx route, the httpx baseline) and
-  ``fake in-process (httpx)``.
+  kept for the whole run): ``httpx floor`` (an httpx transport handing back the same body,
+  no mock: what the SDK and httpx cost, so what respx and the fake each add shows),
+  ``respx stub`` (one static respx route, the httpx baseline) and ``fake in-process (httpx)``.
 
 When the fake is available, the stub and the floor return the fake's own body for this call,
 so every side parses the same bytes.
@@ -188,7 +189,29 @@ def run(quick: bool) -> list[Row]:
                 with fake:
                     yield _create_async(async_client, loop)
 
+            import httpx
+
+            canned_headers = [("Content-Type", "application/json"), ("Request-Id", "req_bench")]
+
+            class CannedTransport(httpx.AsyncBaseTransport):
+                """The same answer for every request: what httpx itself costs, no mock."""
+
+                async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                    await request.aread()
+                    return httpx.Response(200, headers=canned_headers, content=body)
+
+            floor_httpx = stripe.HTTPXClient()
+            # stripe-python builds its own AsyncClient and takes no transport for it.
+            floor_httpx._client_async = httpx.AsyncClient(transport=CannedTransport())
+            stack.callback(lambda: loop.run_until_complete(floor_httpx._client_async.aclose()))
+            httpx_floor_client = stripe.StripeClient(API_KEY, http_client=floor_httpx)
+
+            @contextlib.contextmanager
+            def httpx_floor() -> Iterator[Callable[[], Any]]:
+                yield _create_async(httpx_floor_client, loop)
+
             sides += [
+                Side("httpx floor", httpx_floor),
                 Side("respx stub", respx_stub),
                 Side("fake in-process (httpx)", in_process_httpx),
             ]
@@ -237,6 +260,16 @@ def run(quick: bool) -> list[Row]:
     served_row.met = summary is not None and summary.median <= SERVED_BUDGET
     rows.append(served_row)
     respx_times = times["respx stub"]
+    rows.append(
+        Row(
+            NAME,
+            "httpx, async: floor (canned transport)",
+            times["httpx floor"],
+            "respx stub",
+            ratios(times["httpx floor"], respx_times),
+            "x respx",
+        )
+    )
     rows.append(Row(NAME, "httpx, async: respx stub (baseline)", respx_times))
     httpx_row = Row(
         NAME,

@@ -72,8 +72,40 @@ def request_from_httpx(request: Any) -> Request:
     )
 
 
+def _read_response(lib: ModuleType, status: int, headers: Any, body: bytes, request: Any) -> Any:
+    """What `lib.Response(status, headers=headers, content=body)` is once built (read, closed).
+
+    Built that way, a response reads its own body back through the content decoders into
+    `.content`; a body without a `Content-Encoding` decodes to itself, so it is set as read.
+    `headers` must already carry the `Content-Length` httpx adds for `content=`.
+    """
+    result = lib.Response(status, headers=headers, stream=lib.ByteStream(body), request=request)
+    result._content = body
+    result.is_stream_consumed = True
+    result.is_closed = True
+    return result
+
+
+def _reads_alike(lib: ModuleType) -> bool:
+    """Whether `_read_response` builds what this httpx library's own `content=` does."""
+    try:
+        request = lib.Request("GET", "http://mockkit.invalid/")
+        headers = [("A", "1"), ("Content-Length", "2")]
+        own = lib.Response(200, headers=headers, content=b"{}", request=request)
+        lean = _read_response(lib, 200, headers, b"{}", request)
+        return bool(
+            set(vars(own)) - {"_decoder"} == set(vars(lean))
+            and (own.content, own.headers.raw, own.is_closed, own.is_stream_consumed)
+            == (lean.content, lean.headers.raw, lean.is_closed, lean.is_stream_consumed)
+            and own.num_bytes_downloaded == lean.num_bytes_downloaded
+        )
+    except Exception:  # pragma: no cover - an httpx whose Response is built otherwise
+        return False
+
+
 def _make_transport(lib: ModuleType) -> type:
     """The `FakeTransport` class of one httpx library (httpx and httpx2 have separate bases)."""
+    lean = _reads_alike(lib)
 
     def answer(handler: Handler, request: Any) -> Any:
         mine = request_from_httpx(request)
@@ -86,7 +118,10 @@ def _make_transport(lib: ModuleType) -> type:
         if body and not response.has_header("Content-Length"):
             # What httpx adds for `content=` (its own lookup of it costs an exception).
             headers = [*headers, ("Content-Length", str(len(body)))]
-        result = lib.Response(response.status, headers=headers, content=body, request=request)
+        if lean and not response.has_header("Content-Encoding"):
+            result = _read_response(lib, response.status, headers, body, request)
+        else:
+            result = lib.Response(response.status, headers=headers, content=body, request=request)
         if not any(name.lower() in _COOKIE_HEADERS for name, _ in response.headers):
             result._mockkit_cookieless = True  # see `_extract_cookies`
         return result

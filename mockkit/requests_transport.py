@@ -133,6 +133,15 @@ class FakeAdapter(BaseAdapter):
         """Nothing to release: no connection was opened."""
 
 
+def _merge(request_setting: Any, session_setting: Any) -> Any:
+    """`requests.sessions.merge_setting`, without its call when one side is unset (the usual)."""
+    if session_setting is None:
+        return request_setting
+    if request_setting is None:
+        return session_setting
+    return merge_setting(request_setting, session_setting)  # type: ignore[no-untyped-call]
+
+
 _original_get_adapter: Callable[..., BaseAdapter] | None = None
 _originals: list[Any] = []
 
@@ -164,12 +173,11 @@ def install(lookup: Callable[[str], Handler | None]) -> None:
         # A fake's host is answered in-process: proxy variables and CA bundles from the
         # environment cannot change where it goes, so the environment is not read (reading
         # it is a good part of what a call through requests costs).
-        merge: Any = merge_setting
         return {
-            "proxies": merge(proxies, self.proxies) or {},
-            "stream": merge(stream, self.stream),
-            "verify": merge(verify, self.verify),
-            "cert": merge(cert, self.cert),
+            "proxies": _merge(proxies, self.proxies) or {},
+            "stream": _merge(stream, self.stream),
+            "verify": _merge(verify, self.verify),
+            "cert": _merge(cert, self.cert),
         }
 
     _original_get_adapter = original
