@@ -10,6 +10,7 @@ version does differently is decided by the resource's state with `before(version
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -254,7 +255,7 @@ def check(version: str) -> str:
     """`version` if the fake knows it, else Stripe's 400 for an invalid API version."""
     if version in KNOWN or version == default_version():
         return version
-    if _SHAPE.fullmatch(version) and before(version, KNOWN[0]):
+    if _older_release(version):
         raise StripeError(
             400,
             "invalid_request_error",
@@ -268,6 +269,20 @@ def check(version: str) -> str:
         f"Invalid Stripe API version: {version}. Versions look like {API_VERSION}; "
         "see https://docs.stripe.com/upgrades for the list.",
     )
+
+
+def _older_release(version: str) -> bool:
+    """Whether `version` could be one of Stripe's releases before the oldest the fake knows.
+
+    Those are plain calendar dates (no release name) from Stripe's first versioned API in
+    2011; anything else, such as `2019-13-01` or `2019-12-03.basil`, is not a version at all.
+    """
+    if not _SHAPE.fullmatch(version) or "." in version or not before(version, KNOWN[0]):
+        return False
+    try:
+        return datetime.date.fromisoformat(version).year >= 2011
+    except ValueError:
+        return False
 
 
 def setting(version: str) -> str:

@@ -207,7 +207,10 @@ def test_before_endive_the_parameter_is_payment_method_types(at: Any) -> None:
     assert pi.payment_method_types == ["card"]
 
 
-@pytest.mark.parametrize("version", ["2020-13-45", "latest", "2026-10-28.zinnia"])
+@pytest.mark.parametrize(
+    "version",
+    ["2020-13-45", "2019-13-01", "2019-12-03.basil", "1999-01-01", "latest", "2026-10-28.zinnia"],
+)
 def test_an_unknown_version_is_stripes_400(at: Any, version: str) -> None:
     sdk = at(version)
     with pytest.raises(stripe.InvalidRequestError) as info:
