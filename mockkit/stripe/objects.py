@@ -209,7 +209,7 @@ _FRESH: dict[str, dict[str, Any]] = {
         "shipping_cost": None,
         "success_url": None,
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",  # `hosted` before dahlia (`shapes.RENAMED_VALUES`)
         "url": None,
         "adaptive_pricing": {"enabled": False},
         "discounts": [],

@@ -6,7 +6,8 @@ removed, computed from the current shape: before `2025-03-31.basil` a subscripti
 `current_period_start` / `current_period_end` and a single `discount`, an invoice its
 `subscription`, `payment_intent`, `charge`, `paid`, `discount`; invoice lines their `price`,
 `type` and `proration`; a PaymentIntent and a charge their `invoice`; before
-`2025-09-30.clover` a discount and a promotion code name their `coupon` (the whole object).
+`2025-09-30.clover` a discount and a promotion code name their `coupon` (the whole object);
+before `2026-03-25.dahlia` a Checkout Session's `ui_mode` is `hosted`, not `hosted_page`.
 Which version has which field is data (`mockkit.stripe.apitable`, from stripe-python's own
 classes); how an old field is computed is `REMOVED` below.
 """
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 from mockkit.stripe import apitable
 from mockkit.stripe.store import Store
 
-__all__ = ["REMOVED", "shape"]
+__all__ = ["REMOVED", "RENAMED_VALUES", "shape"]
 
 Obj = Mapping[str, Any]
 
@@ -202,6 +203,16 @@ REMOVED: dict[str, dict[str, Renderer]] = {
 }
 
 
+#: Values a version renamed, per object kind and field: the first version with the new names,
+#: and each current value's name before it.
+RENAMED_VALUES: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    # dahlia renamed Checkout's UI modes (stripe-python 15's `ui_mode` Literal).
+    "checkout.session": {
+        "ui_mode": ("2026-03-25.dahlia", {"hosted_page": "hosted", "embedded_page": "embedded"})
+    },
+}
+
+
 def _drop(
     obj: dict[str, Any], spans: Mapping[str, apitable.Span], version: str, prefix: str
 ) -> None:
@@ -234,6 +245,10 @@ def shape(
     kind = original.get("object")
     if not isinstance(kind, str):
         return rendered
+    for name, (since, older) in RENAMED_VALUES.get(kind, {}).items():
+        value = rendered.get(name)
+        if isinstance(value, str) and value in older and apitable.before(version, since):
+            rendered[name] = older[value]
     spans = apitable.field_spans(kind)
     if not spans or original.get("deleted"):
         return rendered  # a deletion stub is alike at every version

@@ -447,4 +447,7 @@ def render_event(state: StripeState, event: Mapping[str, Any], version: str) -> 
     """An Event as a webhook endpoint (or the API) at `version` receives it."""
     data = dict(event["data"])
     data["object"] = _render(state, data["object"], version)
+    if data.get("previous_attributes"):
+        # The objects among the old values too (a subscription's previous `items`).
+        data["previous_attributes"] = _render(state, data["previous_attributes"], version)
     return {**event, "api_version": version, "data": data}

@@ -234,8 +234,31 @@ def field_hints(cls: type) -> dict[str, Any]:
                     hint = None
             if typing.get_origin(hint) is typing.ClassVar:
                 continue
-            out[name] = hint
+            out[name] = _forward_resolved(hint, ns)
     return out
+
+
+def _forward_resolved(hint: Any, ns: dict[str, Any]) -> Any:
+    """`hint` with the forward references inside it (`ListObject["SubscriptionItem"]`)
+    evaluated in `ns`; one that does not resolve is left as it is."""
+    if isinstance(hint, typing.ForwardRef | str):
+        text = hint.__forward_arg__ if isinstance(hint, typing.ForwardRef) else hint
+        try:
+            return _forward_resolved(eval(text, ns), ns)
+        except Exception:
+            return hint
+    args = typing.get_args(hint)
+    if not args or typing.get_origin(hint) is typing.Literal:
+        return hint
+    resolved = tuple(_forward_resolved(a, ns) for a in args)
+    if resolved == args:
+        return hint
+    if hasattr(hint, "copy_with"):
+        return hint.copy_with(resolved)
+    try:  # a generic class's own alias (`ListObject["LineItem"]` from 12 to 14)
+        return typing.get_origin(hint)[resolved if len(resolved) > 1 else resolved[0]]
+    except Exception:
+        return hint
 
 
 def dump(path: str) -> None:

@@ -12,7 +12,17 @@ from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
 
-__all__ = ["InvoiceItems"]
+__all__ = ["InvoiceItems", "pricing"]
+
+
+def pricing(price: Obj | None, unit_amount: Any) -> dict[str, Any]:
+    """An invoice item's or line's `pricing`: `price_details` names its price and product; one
+    made from an amount alone has no price, and Stripe leaves `price_details` out."""
+    out: dict[str, Any] = {}
+    if price:
+        out["price_details"] = {"price": price["id"], "product": price["product"]}
+    out.update(type="price_details", unit_amount_decimal=str(unit_amount))
+    return out
 
 
 class InvoiceItems(Model):
@@ -194,14 +204,7 @@ class InvoiceItems(Model):
                 "tax_rates": [],
                 "test_clock": customer.get("test_clock"),
                 "parent": parent,
-                "pricing": {
-                    "price_details": {
-                        "price": price["id"] if price else None,
-                        "product": price["product"] if price else None,
-                    },
-                    "type": "price_details",
-                    "unit_amount_decimal": str(unit_amount if unit_amount is not None else amount),
-                },
+                "pricing": pricing(price, unit_amount if unit_amount is not None else amount),
                 "net_amount": amount,
                 "customer_account": None,
                 "quantity_decimal": str(quantity),

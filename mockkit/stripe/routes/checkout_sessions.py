@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockkit.stripe.errors import no_such, not_emulated
+from mockkit.stripe import versions
+from mockkit.stripe.errors import no_such, not_emulated, param_error
 from mockkit.stripe.lists import LIST_SPEC, PAGE_SPEC, paginate
 from mockkit.stripe.models.checkout_sessions import CheckoutSessions
 from mockkit.stripe.objects import list_object
@@ -28,10 +29,24 @@ from mockkit.stripe.params import (
 from mockkit.stripe.routes.payment_intents import CAPTURE_METHOD, SHIPPING
 from mockkit.stripe.routes.prices import INLINE_RECURRING
 from mockkit.stripe.routing import endpoint
+from mockkit.stripe.shapes import RENAMED_VALUES
 from mockkit.stripe.state import StripeState
 
 __all__ = ["LINE_ITEM"]
 
+
+#: Checkout's UI modes from each version on (stripe-python's `ui_mode` Literals): dahlia
+#: renamed them.
+_UI_MODES: dict[str, tuple[str, ...]] = {
+    "": ("embedded", "hosted"),
+    "2025-03-31.basil": ("custom", "embedded", "hosted"),
+    RENAMED_VALUES["checkout.session"]["ui_mode"][0]: (
+        "elements",
+        "embedded_page",
+        "form",
+        "hosted_page",
+    ),
+}
 
 LINE_ITEM = Hash(
     {
@@ -119,7 +134,7 @@ LINE_ITEM = Hash(
         "setup_intent_data": Hash(
             {"description": Str(1000), "metadata": METADATA, "on_behalf_of": STR}
         ),
-        "ui_mode": Enum("hosted"),
+        "ui_mode": Enum(*sorted({m for modes in _UI_MODES.values() for m in modes})),
         "automatic_tax": Hash({"enabled": BOOL, "liability": ANY}),
         "phone_number_collection": Hash({"enabled": BOOL}),
         "shipping_address_collection": Hash({"allowed_countries": Arr(STR, 250)}),
@@ -130,6 +145,7 @@ LINE_ITEM = Hash(
 )
 def create_checkout_session(s: StripeState, p: dict[str, Any]) -> Any:
     """Create a Checkout Session (mode=payment, subscription or setup)."""
+    _ui_mode(p.get("ui_mode"), s.version())
     _refuse_unhonoured(p)
     return CheckoutSessions.of(s).create(p)
 
@@ -186,6 +202,24 @@ def list_checkout_sessions(s: StripeState, p: dict[str, Any]) -> Any:
     """List Checkout Sessions (by customer, PaymentIntent or status)."""
     filters = {k: p.get(k) for k in ("customer", "payment_intent", "status")}
     return paginate(s, "checkout.session", p, "/v1/checkout/sessions", filters)
+
+
+def _ui_mode(mode: str | None, version: str) -> None:
+    """Only Stripe's hosted page, named as `version` names it: `hosted` before dahlia,
+    `hosted_page` from it (the state keeps the current name; `shapes.RENAMED_VALUES` shows the
+    old one). Another mode Stripe has at the version is not emulated."""
+    if mode is None:
+        return
+    since = max((v for v in _UI_MODES if not versions.before(version, v)), default="")
+    known = _UI_MODES[since]
+    if mode not in known:
+        options = ", ".join(known[:-1]) + f", or {known[-1]}"
+        raise param_error(f"Invalid ui_mode: must be one of {options}", "ui_mode")
+    if mode not in ("hosted", "hosted_page"):
+        raise not_emulated(
+            f"the Checkout ui_mode `{mode}` (only Stripe's hosted page: leave ui_mode out)",
+            "ui_mode",
+        )
 
 
 def _refuse_unhonoured(p: dict[str, Any]) -> None:

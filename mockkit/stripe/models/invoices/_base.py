@@ -10,7 +10,7 @@ from mockkit.stripe import money
 from mockkit.stripe.billing.amounts import Line, totals
 from mockkit.stripe.errors import not_emulated
 from mockkit.stripe.models.discounts import Discounts
-from mockkit.stripe.models.invoiceitems import InvoiceItems
+from mockkit.stripe.models.invoiceitems import InvoiceItems, pricing
 from mockkit.stripe.objects import build, list_object
 from mockkit.stripe.resource import Resource, register
 from mockkit.stripe.state import Model, Obj, Params, StripeState
@@ -261,14 +261,7 @@ class InvoicesBase(Model):
                 "pretax_credit_amounts": [],
                 "taxes": [],
                 "parent": parent,
-                "pricing": {
-                    "price_details": {
-                        "price": price["id"] if price else None,
-                        "product": price["product"] if price else None,
-                    },
-                    "type": "price_details",
-                    "unit_amount_decimal": str(unit),
-                },
+                "pricing": pricing(price, unit),
                 "subtotal": amount,
                 "quantity_decimal": str(quantity) if quantity is not None else None,
             },
@@ -285,9 +278,9 @@ class InvoicesBase(Model):
             period=(item["period"]["start"], item["period"]["end"]),
             quantity=item["quantity"],
             unit_amount=int(item["pricing"]["unit_amount_decimal"]),
-            price=self.state.stores["price"].by_id.get(item["pricing"]["price_details"]["price"])
-            if item["pricing"]["price_details"]["price"]
-            else None,
+            price=self.state.stores["price"].by_id.get(
+                (item["pricing"].get("price_details") or {}).get("price", "")
+            ),
             subscription=details.get("subscription"),
             subscription_item=details.get("subscription_item"),
             invoice_item=item["id"],
