@@ -133,12 +133,19 @@ def _append(entry: Callable[[Any], dict[str, Any]]) -> Callable[[Any, Any], Any]
     return convert
 
 
+#: Checkout's old name is "Received unknown parameter" from endive; the intents' old name is
+#: Stripe's own `payment_method_types_no_longer_supported` (CL 2026-09-30 removes the
+#: parameter from PaymentIntents and SetupIntents: create, update and confirm).
 _PM_TYPES = Renamed("payment_method_types", "allowed_payment_method_types", "payment_method_types")
+_NO_LONGER = "payment_method_types_no_longer_supported"
+_PI_PM_TYPES = Renamed(
+    "payment_method_types", "allowed_payment_method_types", "payment_method_types", _NO_LONGER
+)
 _SI_PM_TYPES = Renamed(
     "payment_method_types",
     "allowed_payment_method_types",
     "allowed_payment_method_types",
-    "payment_method_types_no_longer_supported",
+    _NO_LONGER,
 )
 # basil replaced a subscription's `coupon` / `promotion_code` with `discounts`, and an invoice
 # item's `price` with `pricing[price]`; clover a promotion code's `coupon` with `promotion`.
@@ -154,8 +161,9 @@ _SUB_DISCOUNTS = (
 _ITEM_PRICE = Renamed("price", "pricing", "pricing", convert=lambda price, _: {"price": price})
 #: Request parameters versions name differently, per endpoint.
 _RENAMED: dict[tuple[str, str], tuple[Renamed, ...]] = {
-    ("POST", "/v1/payment_intents"): (_PM_TYPES,),
-    ("POST", "/v1/payment_intents/{id}"): (_PM_TYPES,),
+    ("POST", "/v1/payment_intents"): (_PI_PM_TYPES,),
+    ("POST", "/v1/payment_intents/{id}"): (_PI_PM_TYPES,),
+    ("POST", "/v1/payment_intents/{id}/confirm"): (_PI_PM_TYPES,),
     ("POST", "/v1/checkout/sessions"): (_PM_TYPES,),
     ("POST", "/v1/setup_intents"): (_SI_PM_TYPES,),
     ("POST", "/v1/setup_intents/{id}"): (_SI_PM_TYPES,),

@@ -172,7 +172,9 @@ def test_endive_names_the_parameter_allowed_payment_method_types(at: Any) -> Non
         sdk.call(
             "payment_intents", "create", amount=500, currency="usd", payment_method_types=["card"]
         )
-    assert "Received unknown parameter: payment_method_types" in str(info.value.user_message)
+    # Stripe's own refusal of the retired name on PaymentIntents (as on SetupIntents).
+    assert info.value.code == "payment_method_types_no_longer_supported"
+    assert "allowed_payment_method_types" in str(info.value.user_message)
     assert info.value.param == "payment_method_types"
     assert sdk.fake.payment_intents == {}
     pi = sdk.call(

@@ -191,3 +191,188 @@ def test_invoices_refuse_what_they_would_drop(
         sdk.update("invoices", draft.id, **params)
     assert info.value.param == param
     assert sdk.retrieve("invoices", draft.id).to_dict() == draft.to_dict()
+
+
+# ---- payment method types of intents ---------------------------------------------------------
+
+#: What each version calls the list of types a request allows.
+LISTED = {v: "payment_method_types" for v in BEFORE_ENDIVE} | {
+    ENDIVE: "allowed_payment_method_types"
+}
+
+
+@pytest.mark.parametrize("version", EVERY)
+def test_a_setup_intent_without_types_is_card_only_before_2023_08_16(
+    sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    cus = sdk.create("customers", email="si@example.com")
+    si = sdk.create("setup_intents", customer=cus.id, payment_method="pm_card_visa")
+    assert si.payment_method_types == ["card"]
+    if version < APM:
+        assert si.automatic_payment_methods is None
+        # Cards only: no redirect can happen, so no return_url is needed.
+        done = sdk.action("setup_intents", "confirm", si.id)
+        assert done.status == "succeeded"
+        return
+    assert si.automatic_payment_methods.enabled is True
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.action("setup_intents", "confirm", si.id)
+    assert info.value.param == "return_url"
+    assert sdk.retrieve("setup_intents", si.id).status == "requires_confirmation"
+    done = sdk.action("setup_intents", "confirm", si.id, return_url="https://shop.example/back")
+    assert done.status == "succeeded"
+
+
+@pytest.mark.parametrize("kind", ["payment_intents", "setup_intents"])
+@pytest.mark.parametrize("version", EVERY)
+def test_the_type_list_has_the_versions_name(
+    sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
+    name = LISTED[version]
+    other = "payment_method_types" if version == ENDIVE else "allowed_payment_method_types"
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.create(kind, **amount, **{other: ["card"]})
+    assert info.value.param == other
+    if version == ENDIVE:
+        # Stripe's own refusal of the name endive retired, on PaymentIntents and SetupIntents.
+        assert info.value.code == "payment_method_types_no_longer_supported"
+    else:
+        assert "Received unknown parameter: allowed_payment_method_types" in str(
+            info.value.user_message
+        )
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.create(kind, **amount, **{name: ["card", "sepa_debit"]})
+    assert info.value.param == f"{name}[1]"
+    assert "does not emulate sepa_debit payments" in str(info.value.user_message)
+    assert not sdk.fake.objects(kind[:-1])
+    intent = sdk.create(kind, **amount, **{name: ["card"]})
+    assert intent.payment_method_types == ["card"]
+    assert intent.automatic_payment_methods is None
+
+
+@pytest.mark.parametrize("kind", ["payment_intents", "setup_intents"])
+@pytest.mark.parametrize("version", [APM, BASIL, ENDIVE])
+def test_confirm_takes_the_type_list_where_stripe_does(
+    sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
+    intent = sdk.create(kind, **amount, payment_method="pm_card_visa")
+    assert intent.automatic_payment_methods.enabled is True
+    # A SetupIntent's confirm has the list only from endive (`allowed_payment_method_types`);
+    # a PaymentIntent's under each version's name.
+    if kind == "setup_intents" and version != ENDIVE:
+        with pytest.raises(stripe.InvalidRequestError) as info:
+            sdk.action(kind, "confirm", intent.id, allowed_payment_method_types=["card"])
+        assert "Received unknown parameter" in str(info.value.user_message)
+        assert sdk.retrieve(kind, intent.id).status == "requires_confirmation"
+        return
+    name = "allowed_payment_method_types" if kind == "setup_intents" else LISTED[version]
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.action(kind, "confirm", intent.id, **{name: ["klarna"]})
+    assert info.value.param == f"{name}[0]"
+    unchanged = sdk.retrieve(kind, intent.id)
+    assert unchanged.status == "requires_confirmation"
+    assert unchanged.automatic_payment_methods.enabled is True
+    # Cards only from this confirm on: no return_url needed.
+    done = sdk.action(kind, "confirm", intent.id, **{name: ["card"]})
+    assert done.status == "succeeded"
+    assert done.payment_method_types == ["card"]
+    assert done.automatic_payment_methods is None
+
+
+@pytest.mark.parametrize("kind", ["payment_intents", "setup_intents"])
+@pytest.mark.parametrize("version", [OLD, BASIL, ENDIVE])
+def test_update_takes_the_type_list_and_turns_automatic_methods_off(
+    sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
+    intent = sdk.create(kind, **amount, automatic_payment_methods={"enabled": True})
+    name = LISTED[version]
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.update(kind, intent.id, **{name: ["card", "ideal"]})
+    assert info.value.param == f"{name}[1]"
+    assert sdk.retrieve(kind, intent.id).automatic_payment_methods.enabled is True
+    updated = sdk.update(kind, intent.id, **{name: ["card"]})
+    assert updated.payment_method_types == ["card"]
+    assert updated.automatic_payment_methods is None
+
+
+# ---- excluded_payment_method_types -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "since"),
+    [("payment_intents", BASIL), ("setup_intents", ENDIVE), ("checkout.sessions", ENDIVE)],
+)
+@pytest.mark.parametrize("version", [APM, BASIL, ENDIVE])
+def test_excluded_types_leave_the_automatic_set_and_cards_cannot_be_excluded(
+    sdk: Driver, version: str, kind: str, since: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    base: dict[str, Any] = {
+        "payment_intents": {"amount": 700, "currency": "usd"},
+        "setup_intents": {},
+        "checkout.sessions": {
+            "mode": "payment",
+            "success_url": "https://shop.example/ok",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 700,
+                        "product_data": {"name": "Mug"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+        },
+    }[kind]
+    stored = {"checkout.sessions": "checkout.session"}.get(kind, kind[:-1])
+    if version < since:
+        # Stripe has the parameter here from a later version only.
+        with pytest.raises(stripe.InvalidRequestError) as info:
+            sdk.create(kind, **base, excluded_payment_method_types=["ideal"])
+        assert "Received unknown parameter: excluded_payment_method_types" in str(
+            info.value.user_message
+        )
+        assert not sdk.fake.objects(stored)
+        return
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.create(kind, **base, excluded_payment_method_types=["ideal", "card"])
+    assert info.value.param == "excluded_payment_method_types[1]"
+    assert "does not emulate payments without cards" in str(info.value.user_message)
+    assert not sdk.fake.objects(stored)
+    made = sdk.create(kind, **base, excluded_payment_method_types=["ideal"])
+    assert made.excluded_payment_method_types == ["ideal"]
+    assert made.payment_method_types == ["card"]
+
+
+@pytest.mark.parametrize("kind", ["payment_intents", "setup_intents"])
+def test_update_and_confirm_replace_the_excluded_types(
+    sdk: Driver, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, ENDIVE, monkeypatch)
+    amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
+    intent = sdk.create(kind, **amount, excluded_payment_method_types=["ideal"])
+    updated = sdk.update(kind, intent.id, excluded_payment_method_types=["ideal", "klarna"])
+    assert updated.excluded_payment_method_types == ["ideal", "klarna"]
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        sdk.update(kind, intent.id, excluded_payment_method_types=["card"])
+    assert info.value.param == "excluded_payment_method_types[0]"
+    assert sdk.retrieve(kind, intent.id).excluded_payment_method_types == ["ideal", "klarna"]
+    if kind == "payment_intents":
+        done = sdk.action(
+            kind,
+            "confirm",
+            intent.id,
+            payment_method="pm_card_visa",
+            return_url="https://shop.example/back",
+            excluded_payment_method_types=["sofort"],
+        )
+        assert done.status == "succeeded"
+        assert done.excluded_payment_method_types == ["sofort"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockkit.stripe import money, versions
+from mockkit.stripe import money, payment_method_types, versions
 from mockkit.stripe.billing.amounts import Line, totals
 from mockkit.stripe.errors import (
     StripeError,
@@ -133,6 +133,9 @@ class CheckoutSessions(Model):
                 "client_reference_id": p.get("client_reference_id"),
                 "metadata": self.merge_metadata({}, p.get("metadata") or {}),
                 "payment_method_types": p.get("payment_method_types") or ["card"],
+                "excluded_payment_method_types": payment_method_types.check_excluded(
+                    p.get("excluded_payment_method_types")
+                ),
                 "status": "open",
                 "url": url,
             }

@@ -6,19 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockkit.stripe import money
+from mockkit.stripe import money, payment_method_types
 from mockkit.stripe.cards import Card
-from mockkit.stripe.errors import StripeError, card_error, invalid_request, param_error
+from mockkit.stripe.errors import StripeError, card_error, invalid_request
 from mockkit.stripe.models.charges import Charges
 from mockkit.stripe.models.payment_methods import PaymentMethods
 from mockkit.stripe.objects import build
 from mockkit.stripe.resource import Resource
 from mockkit.stripe.state import Model, Obj, Params, StripeState
-from mockkit.stripe.versions import (
-    ALLOWED_PAYMENT_METHOD_TYPES,
-    AUTOMATIC_PAYMENT_METHODS,
-    before,
-)
 
 __all__ = ["CANCELABLE", "PaymentIntents"]
 
@@ -112,34 +107,11 @@ class PaymentIntents(Model):
         customer = p.get("customer")
         if customer is not None:
             self.state.ref("customer", customer, "customer")
-        types = p.get("payment_method_types")
-        apm = p.get("automatic_payment_methods")
-        if types:
-            # The parameter's name at the request's version (renamed by endive).
-            name = (
-                "payment_method_types"
-                if before(self.state.version(), ALLOWED_PAYMENT_METHOD_TYPES)
-                else "allowed_payment_method_types"
-            )
-            for i, t in enumerate(types):
-                if t != "card":
-                    raise param_error(
-                        f"mockkit's Stripe fake emulates only card payments, not {t!r}.",
-                        f"{name}[{i}]",
-                    )
-            automatic = None
-        elif (apm is not None and apm.get("enabled") is False) or (
-            apm is None and before(self.state.version(), AUTOMATIC_PAYMENT_METHODS)
-        ):
-            # Before 2023-08-16 a PaymentIntent without either parameter took cards only (and
-            # so never needed a `return_url`); from then on automatic payment methods are on.
-            automatic, types = None, ["card"]
-        else:
-            automatic = {
-                "allow_redirects": (apm or {}).get("allow_redirects") or "always",
-                "enabled": True,
-            }
-            types = ["card"]
+        version = self.state.version()
+        types, automatic = payment_method_types.for_new(
+            p.get("payment_method_types"), p.get("automatic_payment_methods"), version
+        )
+        excluded = payment_method_types.check_excluded(p.get("excluded_payment_method_types"))
         if p.get("confirm"):
             # Checked before anything is stored: a create+confirm that cannot start creates
             # no PaymentIntent.
@@ -178,6 +150,7 @@ class PaymentIntents(Model):
             metadata=self.merge_metadata({}, p.get("metadata") or {}),
             payment_method=pm_id,
             payment_method_types=types,
+            excluded_payment_method_types=excluded,
             automatic_payment_methods=automatic,
             status="requires_confirmation" if pm_id else "requires_payment_method",
         )
@@ -223,6 +196,9 @@ class PaymentIntents(Model):
                 changes["status"] = "requires_confirmation"
         if "metadata" in p:
             changes["metadata"] = self.merge_metadata(pi["metadata"], p["metadata"])
+        changes.update(
+            payment_method_types.changes(p, "payment_method_types", self.state.version())
+        )
         self.update(pi, changes)
         return pi
 
@@ -237,6 +213,9 @@ class PaymentIntents(Model):
                 code="payment_intent_unexpected_state",
                 payment_intent=pi.copy(),
             )
+        self.update(
+            pi, payment_method_types.changes(p, "payment_method_types", self.state.version())
+        )
         if p.get("return_url"):
             self._extra.setdefault(pid, _PIExtra()).return_url = p["return_url"]
         return self.attempt(pi, p)

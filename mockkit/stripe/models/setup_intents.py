@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mockkit.stripe import payment_method_types
 from mockkit.stripe.cards import Card
 from mockkit.stripe.errors import StripeError, card_error, invalid_request, not_emulated
 from mockkit.stripe.models.payment_methods import PaymentMethods
@@ -46,11 +47,12 @@ class SetupIntents(Model):
     def create(self, p: Params) -> Obj:
         """POST /v1/setup_intents (with `confirm=true`, confirmed at once)."""
         s = self.state
-        for i, kind in enumerate(p.get("allowed_payment_method_types") or []):
-            if kind != "card":
-                raise not_emulated(
-                    f"{kind} payment methods (cards only)", f"allowed_payment_method_types[{i}]"
-                )
+        # Before 2023-08-16 one made with neither a type list nor `automatic_payment_methods`
+        # takes cards only (as PaymentIntents do); from then on automatic payment methods.
+        _, automatic = payment_method_types.for_new(
+            p.get("allowed_payment_method_types"), p.get("automatic_payment_methods"), s.version()
+        )
+        excluded = payment_method_types.check_excluded(p.get("excluded_payment_method_types"))
         for name, what in (
             ("on_behalf_of", "Connect (on_behalf_of)"),
             ("single_use", "single-use mandates"),
@@ -64,16 +66,6 @@ class SetupIntents(Model):
         customer = p.get("customer")
         if customer is not None:
             s.ref("customer", customer, "customer")
-        apm = p.get("automatic_payment_methods")
-        if p.get("allowed_payment_method_types") or (
-            apm is not None and apm.get("enabled") is False
-        ):
-            automatic = None
-        else:
-            automatic = {
-                "allow_redirects": (apm or {}).get("allow_redirects") or "always",
-                "enabled": True,
-            }
         if p.get("confirm"):
             if not p.get("payment_method"):
                 raise invalid_request(
@@ -115,7 +107,7 @@ class SetupIntents(Model):
                     }
                 },
                 "payment_method_types": ["card"],
-                "excluded_payment_method_types": p.get("excluded_payment_method_types"),
+                "excluded_payment_method_types": excluded,
             },
         )
         self.store.add(si)
@@ -164,8 +156,12 @@ class SetupIntents(Model):
                 changes["status"] = "requires_confirmation"
         if "metadata" in p:
             changes["metadata"] = self.merge_metadata(si["metadata"], p["metadata"])
+        changes.update(self._type_changes(p))
         self.update(si, changes)
         return si
+
+    def _type_changes(self, p: Params) -> dict[str, Any]:
+        return payment_method_types.changes(p, "allowed_payment_method_types", self.state.version())
 
     def confirm(self, sid: str, p: Params) -> Obj:
         """POST /v1/setup_intents/{id}/confirm: succeed, decline (402), or ask for 3D Secure."""
@@ -186,8 +182,15 @@ class SetupIntents(Model):
                 code="setup_intent_unexpected_state",
                 setup_intent=si.copy(),
             )
+        # Only endive's name exists on confirm (`allowed_payment_method_types`).
+        types = payment_method_types.changes(
+            p, "allowed_payment_method_types", self.state.version(), "allowed_payment_method_types"
+        )
         return_url = p.get("return_url") or self._return_urls.get(sid)
-        self._check_return_url(si["automatic_payment_methods"], return_url)
+        self._check_return_url(
+            types.get("automatic_payment_methods", si["automatic_payment_methods"]), return_url
+        )
+        self.update(si, types)
         if p.get("return_url"):
             self._return_urls[sid] = p["return_url"]
         if p.get("payment_method"):

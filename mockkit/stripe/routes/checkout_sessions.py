@@ -107,6 +107,7 @@ LINE_ITEM = Hash(
             }
         ),
         "payment_method_types": Arr(Enum("card")),
+        "excluded_payment_method_types": Arr(STR),
         "expires_at": INT,
         "locale": STR,
         "submit_type": Enum("auto", "book", "donate", "pay", "subscribe"),

@@ -41,7 +41,9 @@ PI_COMMON: dict[str, Coercer] = {
     "description": Str(1000),
     "metadata": METADATA,
     "payment_method": STR,
+    # `allowed_payment_method_types` from endive (`mockkit.stripe.versions` renames it).
     "payment_method_types": Arr(STR),
+    "excluded_payment_method_types": Arr(STR),
     "receipt_email": EMAIL,
     "setup_future_usage": Enum("off_session", "on_session"),
     "shipping": SHIPPING,
@@ -109,6 +111,8 @@ def update_payment_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
     {
         **_CONFIRM_EXTRA,
         "payment_method": STR,
+        "payment_method_types": Arr(STR),
+        "excluded_payment_method_types": Arr(STR),
         "capture_method": CAPTURE_METHOD,
         "receipt_email": EMAIL,
         "setup_future_usage": Enum("off_session", "on_session"),

@@ -72,6 +72,7 @@ def update_setup_intent(s: StripeState, p: dict[str, Any], id: str) -> Any:
     {
         **_CONFIRM,
         "payment_method": STR,
+        "allowed_payment_method_types": Arr(STR),
         "payment_method_options": ANY,
         "payment_method_data": ANY,
     },
