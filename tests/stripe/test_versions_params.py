@@ -376,3 +376,23 @@ def test_update_and_confirm_replace_the_excluded_types(
         )
         assert done.status == "succeeded"
         assert done.excluded_payment_method_types == ["sofort"]
+
+
+@pytest.mark.parametrize("version", [OLD, ENDIVE])
+def test_an_invoice_preview_refuses_another_issuer(
+    sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdk = at(sdk, version, monkeypatch)
+    sub = _subscription(sdk)
+    params = {"customer": sub.customer, "subscription": sub.id}
+
+    def preview(**extra: Any) -> Any:
+        if sdk.client is None:
+            return stripe.Invoice.create_preview(**params, **extra)
+        return sdk.client.v1.invoices.create_preview(params={**params, **extra})
+
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        preview(issuer={"type": "account", "account": "acct_123"})
+    assert info.value.param == "issuer[type]"
+    assert "does not emulate Connect" in str(info.value.user_message)
+    assert preview(issuer={"type": "self"}).total == 2000

@@ -30,6 +30,8 @@ from mockkit.stripe.search import SEARCH_SPEC, Field, search
 from mockkit.stripe.state import StripeState
 
 _COLLECTION = Enum("charge_automatically", "send_invoice")
+#: Who issues the invoice: the account itself, or (Connect, refused as not emulated) another.
+ISSUER = Hash({"type": Enum("account", "self"), "account": STR}, ("type",))
 _EDITABLE: dict[str, Coercer] = {
     "auto_advance": BOOL,
     "automatically_finalizes_at": INT,
@@ -46,7 +48,7 @@ _EDITABLE: dict[str, Coercer] = {
     "custom_fields": ANY,
     "rendering": ANY,
     "payment_settings": ANY,
-    "issuer": ANY,
+    "issuer": ISSUER,
     # Refused by the state as not emulated (named here so the refusal names them).
     "automatic_tax": Hash({"enabled": BOOL, "liability": ANY}),
     "default_tax_rates": Arr(STR),
@@ -258,7 +260,7 @@ _PREVIEW_ITEM = Hash(
         "schedule": STR,
         "schedule_details": ANY,
         "on_behalf_of": STR,
-        "issuer": ANY,
+        "issuer": ISSUER,
     },
     kind="invoice",
 )
@@ -277,6 +279,9 @@ def create_preview(s: StripeState, p: dict[str, Any]) -> Any:
             raise not_emulated(what, name)
     if p.get("automatic_tax") and p["automatic_tax"].get("enabled"):
         raise not_emulated("automatic tax (Stripe Tax)", "automatic_tax")
+    issuer = p.get("issuer")
+    if isinstance(issuer, dict) and issuer.get("type") not in (None, "", "self"):
+        raise not_emulated("Connect (an invoice issued by another account)", "issuer[type]")
     if p.get("preview_mode") == "recurring":
         raise not_emulated("recurring previews (preview_mode=recurring)", "preview_mode")
     details = dict(p.get("subscription_details") or {})
