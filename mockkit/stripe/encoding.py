@@ -109,7 +109,9 @@ def json_response(
     headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
 ) -> Response:
     """A Stripe API response: `data` encoded by `dumps`, `application/json`."""
-    if type(headers) is list and not any(k.lower() == "content-type" for k, _ in headers):
+    if type(headers) is list and all(
+        type(k) is str and type(v) is str and k.lower() != "content-type" for k, v in headers
+    ):
         # The fake's own headers (strings, made for this answer): copied without converting.
         response = Response(status, dumps(data))
         response.headers = [*headers, ("Content-Type", "application/json")]

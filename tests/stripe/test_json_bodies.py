@@ -51,3 +51,20 @@ def test_the_encoder_matches_json_dumps_on_awkward_values() -> None:
         "metadata": {"ключ": "значение", "emoji": "\U0001f600"},
     }
     assert dumps(value) == json.dumps(value, indent=2)
+
+
+def test_json_responses_carry_their_headers_as_given_with_one_content_type() -> None:
+    from mockkit.http import Response
+    from mockkit.stripe.encoding import json_response
+
+    for headers in (
+        [("Request-Id", "req_1"), ("Stripe-Version", "2026-10-28.endive")],
+        [("Request-Id", "req_1"), ("content-type", "application/json; charset=utf-8")],
+        [("Retry-After", 3)],  # not a string: written as one, as any response writes it
+        {"Request-Id": "req_2"},
+        None,
+    ):
+        made = json_response({"id": "x"}, 402, headers)  # type: ignore[arg-type]
+        plain = Response(402, dumps({"id": "x"}), headers, content_type="application/json")  # type: ignore[arg-type]
+        assert (made.status, made.headers, made.body) == (plain.status, plain.headers, plain.body)
+        assert sum(k.lower() == "content-type" for k, _ in made.headers) == 1
