@@ -120,6 +120,7 @@ _FRESH: dict[str, dict[str, Any]] = {
         "product": None,
     },
     "payment_intent": {
+        "allowed_payment_method_types": None,
         "amount_details": {"tip": {}},
         "automatic_payment_methods": None,
         "canceled_at": None,
@@ -174,6 +175,7 @@ _FRESH: dict[str, dict[str, Any]] = {
         },
     },
     "checkout.session": {
+        "allowed_payment_method_types": None,
         "after_expiration": None,
         "amount_subtotal": 0,
         "amount_total": 0,
@@ -280,6 +282,7 @@ _FRESH: dict[str, dict[str, Any]] = {
     "invoiceitem": {},
     "invoice_payment": {},
     "setup_intent": {
+        "allowed_payment_method_types": None,
         "automatic_payment_methods": None,
         "last_setup_error": None,
         "next_action": None,

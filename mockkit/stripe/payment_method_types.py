@@ -15,7 +15,7 @@ from typing import Any
 from mockkit.stripe.errors import not_emulated
 from mockkit.stripe.versions import ALLOWED_PAYMENT_METHOD_TYPES, AUTOMATIC_PAYMENT_METHODS, before
 
-__all__ = ["changes", "check_excluded", "check_listed", "for_new", "listed_name"]
+__all__ = ["allowed", "changes", "check_excluded", "check_listed", "for_new", "listed_name"]
 
 #: What the automatic set holds in the fake: the payment method types it emulates.
 AUTOMATIC_SET = ("card",)
@@ -26,6 +26,16 @@ def listed_name(version: str) -> str:
     if before(version, ALLOWED_PAYMENT_METHOD_TYPES):
         return "payment_method_types"
     return "allowed_payment_method_types"
+
+
+def allowed(types: Any) -> list[str] | None:
+    """The object's `allowed_payment_method_types`: the list the request gave, else null.
+
+    Stripe shows the types the request allowed (its `payment_method_types` field is what it
+    picked from them); an intent or session made without a list shows null. Versions before
+    the field (dahlia for intents, endive for Checkout) never see it (`mockkit.stripe.shapes`).
+    """
+    return list(types) if types else None
 
 
 def check_listed(types: Any, name: str) -> None:
@@ -82,7 +92,11 @@ def changes(p: dict[str, Any], key: str, version: str, name: str | None = None) 
     check_listed(p.get(key), name or listed_name(version))
     out: dict[str, Any] = {}
     if p.get(key):
-        out.update(payment_method_types=["card"], automatic_payment_methods=None)
+        out.update(
+            payment_method_types=["card"],
+            allowed_payment_method_types=allowed(p[key]),
+            automatic_payment_methods=None,
+        )
     if "excluded_payment_method_types" in p:
         out["excluded_payment_method_types"] = check_excluded(p["excluded_payment_method_types"])
     return out

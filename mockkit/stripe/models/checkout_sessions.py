@@ -133,6 +133,9 @@ class CheckoutSessions(Model):
                 "client_reference_id": p.get("client_reference_id"),
                 "metadata": self.merge_metadata({}, p.get("metadata") or {}),
                 "payment_method_types": p.get("payment_method_types") or ["card"],
+                "allowed_payment_method_types": payment_method_types.allowed(
+                    p.get("payment_method_types")
+                ),
                 "excluded_payment_method_types": payment_method_types.check_excluded(
                     p.get("excluded_payment_method_types")
                 ),

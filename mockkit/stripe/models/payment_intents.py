@@ -150,6 +150,9 @@ class PaymentIntents(Model):
             metadata=self.merge_metadata({}, p.get("metadata") or {}),
             payment_method=pm_id,
             payment_method_types=types,
+            allowed_payment_method_types=payment_method_types.allowed(
+                p.get("payment_method_types")
+            ),
             excluded_payment_method_types=excluded,
             automatic_payment_methods=automatic,
             status="requires_confirmation" if pm_id else "requires_payment_method",

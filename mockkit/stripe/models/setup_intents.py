@@ -107,6 +107,9 @@ class SetupIntents(Model):
                     }
                 },
                 "payment_method_types": ["card"],
+                "allowed_payment_method_types": payment_method_types.allowed(
+                    p.get("allowed_payment_method_types")
+                ),
                 "excluded_payment_method_types": excluded,
             },
         )
