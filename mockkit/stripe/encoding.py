@@ -9,6 +9,15 @@ encoder keeps the order it is given and never sorts.
 falls back to its pure-Python encoder; this one is specialised for the values Stripe objects
 hold (strings, None, booleans, integers inside dicts, the same field names in every
 response) and costs about what the compact C encoder does. It runs on every response.
+
+When `orjson` is importable (a runtime dependency) it writes the same text about ten times
+faster; its answer is used only where it is known to be identical: pure ASCII without DEL
+(Stripe, like `json`, escapes non-ASCII as `\\uXXXX` and DEL as `\\u007f`, orjson writes
+them raw), no float the two write differently (`1e-05` against `0.00001`), and
+`dict`/`list`/`str`/`int`/`float` values (other mappings, dates, integers beyond 64 bits and
+non-string keys make orjson refuse). Anything else is written by the encoder below. The
+fake's objects never hold NaN or infinities (percentages are checked decimals), which orjson
+would write as `null`.
 """
 
 from __future__ import annotations
@@ -19,6 +28,11 @@ from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
 from mockkit.http import Response
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a runtime dependency; the encoder below still works
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = ["dumps", "json_response"]
 
@@ -96,11 +110,53 @@ def _value(value: Any, out: list[str], depth: int) -> None:
         out.append(json.dumps(value, indent=2))
 
 
-def dumps(data: Any) -> str:
-    """`data` as Stripe writes a response body: what `json.dumps(data, indent=2)` writes."""
+#: Dates and dataclasses are refused (the encoder below refuses them too). The fake's stored
+#: objects are dict and list subclasses that record changes; orjson reads their contents as
+#: the encoder below does.
+_OPTIONS = (
+    (_orjson.OPT_INDENT_2 | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS)
+    if _orjson is not None
+    else 0
+)
+#: What only floats orjson writes unlike `json` show: an exponent (`1e-7` against `1e-07`) or
+#: a small number in full (`0.00001` against `1e-05`). Any other finite float is written alike
+#: (shortest round-trip digits, fixed notation). Searched for as plain bytes, a regular
+#: expression over the body would cost more than orjson's whole encoding; a string holding
+#: one of these only sends the body to the encoder below.
+_FLOAT_MARKS = (b"e-", b"e+", b"0.0000")
+
+
+def _fast(data: Any) -> bytes | None:
+    """`data` encoded by orjson, or None where its bytes could differ from `_value`'s."""
+    if _orjson is None:
+        return None
+    try:
+        body = _orjson.dumps(data, option=_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: a type or a size it does not take as is
+        return None
+    if not body.isascii() or b"\x7f" in body:
+        return None
+    for mark in _FLOAT_MARKS:
+        if mark in body:
+            return None
+    return body
+
+
+def _slow(data: Any) -> str:
     out: list[str] = []
     _value(data, out, 0)
     return "".join(out)
+
+
+def dumps(data: Any) -> str:
+    """`data` as Stripe writes a response body: what `json.dumps(data, indent=2)` writes."""
+    body = _fast(data)
+    return body.decode("ascii") if body is not None else _slow(data)
+
+
+def _body(data: Any) -> bytes | str:
+    body = _fast(data)
+    return body if body is not None else _slow(data)
 
 
 def json_response(
@@ -113,7 +169,7 @@ def json_response(
         type(k) is str and type(v) is str and k.lower() != "content-type" for k, v in headers
     ):
         # The fake's own headers (strings, made for this answer): copied without converting.
-        response = Response(status, dumps(data))
+        response = Response(status, _body(data))
         response.headers = [*headers, ("Content-Type", "application/json")]
         return response
-    return Response(status, dumps(data), headers, content_type="application/json")
+    return Response(status, _body(data), headers, content_type="application/json")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mockkit.stripe import StripeServer
+from mockkit.stripe import StripeServer, encoding
 from mockkit.stripe.encoding import dumps
+from mockkit.stripe.transaction import Tracked, TrackedList
 
 KEY = ("sk_test_json_bodies", "")
 
@@ -68,3 +71,54 @@ def test_json_responses_carry_their_headers_as_given_with_one_content_type() -> 
         plain = Response(402, dumps({"id": "x"}), headers, content_type="application/json")  # type: ignore[arg-type]
         assert (made.status, made.headers, made.body) == (plain.status, plain.headers, plain.body)
         assert sum(k.lower() == "content-type" for k, _ in made.headers) == 1
+
+
+# Stripe-like values: ids and words (with non-ASCII, control characters and DEL), amounts
+# (beyond 2**53 and 2**64 too), flags, nulls, percentages, and nested objects and lists, empty
+# ones included, some held in the fake's own change-recording dict and list types.
+_SCALARS = (
+    st.text(max_size=12)
+    | st.sampled_from(["pi_3Abc", "usd", "Zoë", "\x7f", "a\nb", "\u2028", "e-1", "0.00001"])
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.booleans()
+    | st.none()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([12.5, 1e-05, 0.0001, 1e16, 1e15, 1e-07, -0.0, 1e300, 5e-324])
+)
+_KEYS = st.text(max_size=8) | st.sampled_from(["id", "object", "amount", "métadonnée"])
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_KEYS, inner, max_size=5)
+        | st.dictionaries(_KEYS, inner, max_size=3).map(Tracked)
+        | st.lists(inner, max_size=3).map(TrackedList)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_the_fast_encoder_writes_the_bytes_of_the_plain_one(data: object) -> None:
+    # Whatever orjson is given, a body is exactly what the plain encoder (and json) writes:
+    # where orjson's bytes could differ, the plain encoder writes the body.
+    plain = encoding._slow(data)
+    assert plain == json.dumps(data, indent=2)
+    assert encoding.dumps(data) == plain
+    fast = encoding._fast(data)
+    assert fast is None or fast.decode("ascii") == plain
+
+
+def test_the_fast_encoder_answers_a_plain_object_and_steps_aside_for_the_rest() -> None:
+    # The speed is real only if orjson writes the usual body; the rest falls back.
+    assert encoding._fast({"id": "pi_1", "amount": 2000, "metadata": {}, "list": []}) is not None
+    assert encoding._fast({"name": "Zoë"}) is None  # non-ASCII: escaped by the plain encoder
+    assert encoding._fast({"percent_off": 12.5}) == b'{\n  "percent_off": 12.5\n}'
+    assert encoding._fast({"rate": 1e-05}) is None  # orjson: 0.00001
+    assert encoding._fast({"rate": 1e-07}) is None  # orjson: 1e-7
+    assert encoding._fast({"x": "\x7f"}) is None  # DEL, escaped by json, raw in orjson
+    assert encoding._fast({1: "a"}) is None  # a non-string key
+    assert encoding._fast({"n": 2**64}) is None  # beyond 64 bits
+    body = encoding.json_response({"id": "pi_1", "name": "Zoë"}).body
+    assert body == json.dumps({"id": "pi_1", "name": "Zoë"}, indent=2).encode()
