@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -373,11 +374,11 @@ def refuse_unknown(
     is the fake's "not emulated" refusal naming it; nested parameters alike, at every depth
     (`refuse_nested`). The rest is `validate`'s to answer.
     """
-    renamed = {n for r in _RENAMED.get((method, template), ()) for n in (r.old, r.new)}
+    renamed, converted, knows_at = _knowledge(method, template, version)
     for name in params:
         if name in renamed:
             continue  # checked by `renamed_params`
-        knows = stripe_knows(method, template, name, version)
+        knows = knows_at.get(name)
         if name in spec:
             if knows is False:
                 raise _unknown(name, None, version)
@@ -387,11 +388,28 @@ def refuse_unknown(
                 f"version {version})",
                 name,
             )
-    # A renamed parameter this version does not know was converted from the other name's
-    # (plain) value, and a reshaped one from its older form: nothing nested in it was sent.
-    converted = {n for n in renamed if stripe_knows(method, template, n, version) is not True}
-    converted |= {r.name for r in reshaped(method, template) if before(version, r.since)}
     refuse_nested(method, template, params, spec, version, skip=converted)
+
+
+@functools.lru_cache(maxsize=1024)
+def _knowledge(
+    method: str, template: str, version: str
+) -> tuple[frozenset[str], frozenset[str], dict[str, bool]]:
+    """What `refuse_unknown` reads of the tables for one endpoint at one version, worked out
+    once: the renamed parameters, those converted from another form at `version` (nothing
+    nested in them was sent), and whether Stripe knows each parameter it has ever had there
+    (`stripe_knows`; a name absent is one the table does not know). Bounded: the version is
+    the client's."""
+    renamed = frozenset(n for r in _RENAMED.get((method, template), ()) for n in (r.old, r.new))
+    knows_at = {
+        name: apitable.known(span, version)
+        for name, span in (apitable.param_spans(method, template) or {}).items()
+    }
+    # A renamed parameter this version does not know was converted from the other name's
+    # (plain) value, and a reshaped one from its older form.
+    converted = {n for n in renamed if knows_at.get(n) is not True}
+    converted |= {r.name for r in reshaped(method, template) if before(version, r.since)}
+    return renamed, frozenset(converted), knows_at
 
 
 def _charges_list(state: StripeState, pi: Mapping[str, Any]) -> dict[str, Any]:
