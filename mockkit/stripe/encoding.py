@@ -118,12 +118,11 @@ _OPTIONS = (
     if _orjson is not None
     else 0
 )
-#: What only floats orjson writes unlike `json` show: an exponent (`1e-7` against `1e-07`) or
-#: a small number in full (`0.00001` against `1e-05`). Any other finite float is written alike
-#: (shortest round-trip digits, fixed notation). Searched for as plain bytes, a regular
-#: expression over the body would cost more than orjson's whole encoding; a string holding
-#: one of these only sends the body to the encoder below.
-_FLOAT_MARKS = (b"e-", b"e+", b"0.0000")
+# What only floats orjson writes unlike `json` show: an exponent (`1e-7` against `1e-07`) or
+# a small number in full (`0.00001` against `1e-05`). Any other finite float is written alike
+# (shortest round-trip digits, fixed notation). Searched for as plain bytes (`_fast`): a
+# regular expression over the body would cost more than orjson's whole encoding; a string
+# holding one of these only sends the body to the encoder below.
 
 
 def _fast(data: Any) -> bytes | None:
@@ -136,9 +135,11 @@ def _fast(data: Any) -> bytes | None:
         return None
     if not body.isascii() or b"\x7f" in body:
         return None
-    for mark in _FLOAT_MARKS:
-        if mark in body:
-            return None
+    # A byte search first: it is a memchr, while searching for `e-` stops at every `e`.
+    if (b"-" in body and b"e-" in body) or (b"+" in body and b"e+" in body):
+        return None
+    if b"0.0000" in body:
+        return None
     return body
 
 
