@@ -66,6 +66,8 @@ def _dict(obj: Mapping[str, Any], out: list[str], depth: int) -> None:
             first = False
         else:
             out.append(prefix)
+        # `_value`'s scalars, inlined: most values are scalars, and a call for each costs more
+        # than the test.
         kind = type(value)
         if kind is str:
             out.append(_string(value))

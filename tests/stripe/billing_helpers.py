@@ -1,4 +1,5 @@
-"""Helpers shared by the Billing tests: a frozen clock, customers with cards, monthly prices."""
+"""Helpers shared by the Billing tests: a frozen clock, customers with cards, monthly prices,
+and a subscribed member."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import stripe
 
 from mockkit.stripe import StripeFake
+from tests.stripe.driver import Driver
 
 #: 2030-01-31 12:00 UTC: a month end, so renewals show the clamping (Feb 28, Mar 31, ...).
 T0 = int(datetime(2030, 1, 31, 12, tzinfo=UTC).timestamp())
@@ -90,3 +92,22 @@ def billing_objects(fake: StripeFake) -> dict[str, dict[str, Any]]:
         clock,
     ]
     return {o.object: o.to_dict() for o in found}
+
+
+def member(sdk: Driver, amount: int = 2000) -> tuple[Any, Any, Any]:
+    """A customer paying a monthly plan with a card, through `sdk`: (customer, price, sub)."""
+    cus = sdk.create(
+        "customers",
+        email="member@example.com",
+        payment_method="pm_card_visa",
+        invoice_settings={"default_payment_method": "pm_card_visa"},
+    )
+    plan = sdk.create(
+        "prices",
+        product_data={"name": "Gold"},
+        unit_amount=amount,
+        currency="usd",
+        recurring={"interval": "month"},
+    )
+    sub = sdk.create("subscriptions", customer=cus.id, items=[{"price": plan.id}])
+    return cus, plan, sub

@@ -9,32 +9,13 @@ import stripe
 
 from mockkit.stripe import StripeFake
 from mockkit.stripe.objects import API_VERSION
-from tests.stripe.billing_helpers import freeze, types
+from tests.stripe.billing_helpers import freeze, member, types
 from tests.stripe.driver import Driver
 
 #: These tests assert the current API version's shapes (see `conftest.py`).
 STRIPE_VERSION = API_VERSION
 
 RETURN = "https://shop.example/account"
-
-
-def _subscribed(sdk: Driver, amount: int = 2000) -> tuple[Any, Any, Any]:
-    """A customer with a card and an active monthly subscription: (customer, price, sub)."""
-    cus = sdk.create(
-        "customers",
-        email="member@example.com",
-        payment_method="pm_card_visa",
-        invoice_settings={"default_payment_method": "pm_card_visa"},
-    )
-    plan = sdk.create(
-        "prices",
-        product_data={"name": "Gold"},
-        unit_amount=amount,
-        currency="usd",
-        recurring={"interval": "month"},
-    )
-    sub = sdk.create("subscriptions", customer=cus.id, items=[{"price": plan.id}])
-    return cus, plan, sub
 
 
 # ---- configurations ---------------------------------------------------------------------------
@@ -312,7 +293,7 @@ def _refusals(cus: Any, sub: Any, plan: Any, inactive: str) -> list[tuple[dict[s
 
 
 def test_refused_sessions_store_nothing_and_emit_nothing(sdk: Driver) -> None:
-    cus, plan, sub = _subscribed(sdk)
+    cus, plan, sub = member(sdk)
     inactive = sdk.create(
         "billing_portal.configurations", features={"invoice_history": {"enabled": True}}
     )
@@ -337,7 +318,7 @@ def test_refused_sessions_store_nothing_and_emit_nothing(sdk: Driver) -> None:
 
 
 def test_flows_the_fake_carries_out(sdk: Driver) -> None:
-    cus, plan, sub = _subscribed(sdk)
+    cus, plan, sub = member(sdk)
     better = sdk.create(
         "prices", product=plan.product, unit_amount=5000, currency="usd",
         recurring={"interval": "month"},

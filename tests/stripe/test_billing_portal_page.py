@@ -18,7 +18,7 @@ import stripe
 from mockkit.stripe import PortalError, StripeFake
 from mockkit.stripe.cards import CARDS
 from mockkit.stripe.objects import API_VERSION
-from tests.stripe.billing_helpers import DAY, T0, freeze, types
+from tests.stripe.billing_helpers import DAY, T0, freeze, member, types
 from tests.stripe.driver import Driver
 
 #: These tests assert the current API version's shapes (see `conftest.py`).
@@ -31,25 +31,6 @@ def snapshot(fake: StripeFake) -> str:
     """Every stored object and event, as JSON (what a refused action must leave as it was)."""
     stores = {kind: dict(store.by_id) for kind, store in fake.state.stores.items()}
     return json.dumps(stores, sort_keys=True, default=str)
-
-
-def member(sdk: Driver, amount: int = 2000) -> tuple[Any, Any, Any]:
-    """A customer paying a monthly plan with a card: (customer, price, subscription)."""
-    cus = sdk.create(
-        "customers",
-        email="member@example.com",
-        payment_method="pm_card_visa",
-        invoice_settings={"default_payment_method": "pm_card_visa"},
-    )
-    plan = sdk.create(
-        "prices",
-        product_data={"name": "Gold"},
-        unit_amount=amount,
-        currency="usd",
-        recurring={"interval": "month"},
-    )
-    sub = sdk.create("subscriptions", customer=cus.id, items=[{"price": plan.id}])
-    return cus, plan, sub
 
 
 def plans_config(sdk: Driver, plan: Any, **features: Any) -> tuple[Any, Any]:

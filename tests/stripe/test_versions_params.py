@@ -17,7 +17,7 @@ import requests
 import stripe
 
 from mockkit.stripe.objects import API_VERSION
-from tests.stripe.billing_helpers import DAY, T0, freeze
+from tests.stripe.billing_helpers import DAY, T0, freeze, member
 from tests.stripe.driver import KEY, Driver
 
 #: The module's requests name their versions; by default the current one, which an older
@@ -54,20 +54,7 @@ def _error(excinfo: pytest.ExceptionInfo[stripe.InvalidRequestError]) -> dict[st
 
 def _subscription(sdk: Driver) -> Any:
     freeze(sdk.fake)
-    cus = sdk.create(
-        "customers",
-        email="anchor@example.com",
-        payment_method="pm_card_visa",
-        invoice_settings={"default_payment_method": "pm_card_visa"},
-    )
-    plan = sdk.create(
-        "prices",
-        product_data={"name": "Gold"},
-        unit_amount=2000,
-        currency="usd",
-        recurring={"interval": "month"},
-    )
-    return sdk.create("subscriptions", customer=cus.id, items=[{"price": plan.id}])
+    return member(sdk)[2]
 
 
 @pytest.mark.parametrize("version", EVERY)
