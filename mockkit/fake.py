@@ -248,6 +248,10 @@ class BaseFake:
             self.parse(request)
             with self._lock:
                 response = self.dispatch(request)
+            # What `parse` made of the request was for `dispatch` only; the request log keeps
+            # the request for the test's lifetime, and every object it holds on to is one
+            # more for each of Python's full garbage collections to walk.
+            request.parsed = None
         except TransportFault:
             raise
         except Exception as exc:  # a bug in the fake: answer, never leak a traceback

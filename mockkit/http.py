@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["Request", "Response", "copy_headers", "headers_from_pairs"]
+__all__ = ["Request", "Response", "copy_headers", "headers_from_lowered", "headers_from_pairs"]
 
 
 def _fills_store() -> bool:
@@ -51,6 +51,20 @@ def headers_from_pairs(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[
         if key in store:
             # Repeated: the values in order (as urllib3 folds them), under the last spelling
             # of the name, as `headers[name] = ...` would leave it.
+            store[key] = (name, f"{store[key][1]}, {value}")
+        else:
+            store[key] = (name, value)
+    return headers
+
+
+def headers_from_lowered(items: Iterable[tuple[str, str, str]]) -> CaseInsensitiveDict[str]:
+    """`headers_from_pairs` of `(name, value)` for `(name, name.lower(), value)` triples."""
+    if not _FILL_STORE:
+        return headers_from_pairs((name, value) for name, _, value in items)
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    store = headers._store  # type: ignore[attr-defined]
+    for name, key, value in items:
+        if key in store:  # repeated: as `headers_from_pairs` folds it
             store[key] = (name, f"{store[key][1]}, {value}")
         else:
             store[key] = (name, value)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from mockkit.http import Request, Response, headers_from_pairs
+from mockkit.http import Request, Response, headers_from_lowered, headers_from_pairs
 from mockkit.transport import Handler, TransportFault, is_loopback
 
 __all__ = ["install", "modules", "origin_of", "request_from_httpx", "uninstall"]
@@ -60,9 +60,17 @@ def _timeout(extensions: Any) -> tuple[float | None, float | None] | None:
 
 def request_from_httpx(request: Any) -> Request:
     """Translate an httpx `Request` (body already read) into a mockkit `Request`."""
-    headers = headers_from_pairs(
-        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
-    )
+    wire = _lowered_list(request.headers)
+    if wire is not None:
+        # httpx keeps `(name, lowercased name, value)` as bytes: the lowercased name is the
+        # key the copy is filed under, so nothing is lowercased a second time.
+        headers = headers_from_lowered(
+            [(k.decode("latin-1"), lk.decode("latin-1"), v.decode("latin-1")) for k, lk, v in wire]
+        )
+    else:  # pragma: no cover - an httpx that keeps its headers otherwise
+        headers = headers_from_pairs(
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        )
     return Request(
         method=request.method,
         url=str(request.url),
@@ -70,6 +78,24 @@ def request_from_httpx(request: Any) -> Request:
         body=request.content,
         timeout=_timeout(request.extensions),
     )
+
+
+#: Per httpx `Headers` class: whether it keeps `_list` as `(name, name.lower(), value)` bytes.
+_LOWERED: dict[type, bool] = {}
+
+
+def _lowered_list(headers: Any) -> Any:
+    """httpx's own `(name, lowercased name, value)` list of `headers`, else None."""
+    cls = type(headers)
+    keeps = _LOWERED.get(cls)
+    if keeps is None:
+        try:
+            probe = cls([("X-Mockkit", "1")])
+            keeps = getattr(probe, "_list", None) == [(b"X-Mockkit", b"x-mockkit", b"1")]
+        except Exception:  # pragma: no cover - a Headers class built otherwise
+            keeps = False
+        _LOWERED[cls] = keeps
+    return headers._list if keeps else None
 
 
 def _read_response(lib: ModuleType, status: int, headers: Any, body: bytes, request: Any) -> Any:
@@ -106,6 +132,7 @@ def _reads_alike(lib: ModuleType) -> bool:
 def _make_transport(lib: ModuleType) -> type:
     """The `FakeTransport` class of one httpx library (httpx and httpx2 have separate bases)."""
     lean = _reads_alike(lib)
+    lowered = _lowered_list(lib.Headers()) is not None
 
     def answer(handler: Handler, request: Any) -> Any:
         mine = request_from_httpx(request)
@@ -114,15 +141,33 @@ def _make_transport(lib: ModuleType) -> type:
         except TransportFault as fault:
             raise fault.to_httpx_exception(request, lib) from None
         body = response.body if request.method != "HEAD" else b""
-        headers = response.headers
-        if body and not response.has_header("Content-Length"):
+        # One pass over the answer's headers: httpx's own `(name, lowercased, value)` list
+        # (what `Headers(pairs)` would build), and the three names the answer turns on.
+        wire = []
+        length = encoded = cookies = False
+        for name, value in response.headers:
+            lname = name.lower()
+            if lname == "content-length":
+                length = True
+            elif lname == "content-encoding":
+                encoded = True
+            elif lname in _COOKIE_HEADERS:
+                cookies = True
+            wire.append((name.encode("ascii"), lname.encode("ascii"), value.encode("ascii")))
+        if body and not length:
             # What httpx adds for `content=` (its own lookup of it costs an exception).
-            headers = [*headers, ("Content-Length", str(len(body)))]
-        if lean and not response.has_header("Content-Encoding"):
+            size = str(len(body)).encode("ascii")
+            wire.append((b"Content-Length", b"content-length", size))
+        headers = lib.Headers()
+        if lowered:
+            headers._list = wire
+        else:  # pragma: no cover - an httpx that keeps its headers otherwise
+            headers = lib.Headers([(name, value) for name, _, value in wire])
+        if lean and not encoded:
             result = _read_response(lib, response.status, headers, body, request)
         else:
             result = lib.Response(response.status, headers=headers, content=body, request=request)
-        if not any(name.lower() in _COOKIE_HEADERS for name, _ in response.headers):
+        if not cookies:
             result._mockkit_cookieless = True  # see `_extract_cookies`
         return result
 

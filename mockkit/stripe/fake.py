@@ -544,8 +544,10 @@ class StripeFake(portal.PortalActions, BaseFake):
 
         # Work due on the account's own clock (renewals, retries, expiries of customers on no
         # test clock) runs before the request, as if it had happened on time.
-        with self.state.serving():
-            TestClocks.of(self.state).run_due()
+        clocks = TestClocks.of(self.state)
+        if clocks.due():
+            with self.state.serving():
+                clocks.run_due()
         store = True
         with self.state.serving(
             rid,
@@ -561,7 +563,10 @@ class StripeFake(portal.PortalActions, BaseFake):
                     if paths:
                         result = expand(self.state, result, endpoint.kind, paths)
                 result = versions.render(self.state, result, parsed.version)
-                response = json_response(result, 200, self._headers(request, rid))
+                headers = [("Request-Id", rid), ("Stripe-Version", parsed.version)]
+                if parsed.idempotency_key:
+                    headers.append(("Idempotency-Key", parsed.idempotency_key))
+                response = json_response(result, 200, headers)
             except StripeError as exc:
                 store = exc.store
                 response = self._error(exc, rid, request)

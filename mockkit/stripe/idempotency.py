@@ -19,7 +19,7 @@ TTL = 24 * 3600
 Fingerprint = tuple[str, str, tuple[tuple[str, str], ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """A POST carrying an `Idempotency-Key`: where its answer is kept, and what it asked."""
 
@@ -28,7 +28,7 @@ class Attempt:
     fingerprint: Fingerprint
 
 
-@dataclass
+@dataclass(slots=True)
 class Saved:
     """A response kept for idempotent replay."""
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
@@ -100,7 +100,6 @@ class StripeState:
     def listeners(self, value: list[Callable[[Obj], None]]) -> None:
         self.log.listeners = value
 
-    @contextlib.contextmanager
     def serving(
         self,
         request_id: str | None = None,
@@ -109,17 +108,13 @@ class StripeState:
         base_url: str | None = None,
         served: bool = False,
         api_version: str | None = None,
-    ) -> Iterator[RequestContext]:
+    ) -> AbstractContextManager[RequestContext]:
         """The request being served, while the block runs (events name it, pages link to it)."""
         ctx = self.context
         ctx.request_id, ctx.idempotency_key = request_id, idempotency_key
         ctx.base_url, ctx.served = base_url, served
         ctx.api_version = api_version
-        try:
-            yield ctx
-        finally:
-            ctx.request_id = ctx.idempotency_key = ctx.base_url = ctx.api_version = None
-            ctx.served = False
+        return _Serving(ctx)
 
     def version(self) -> str:
         """The API version the request being served is answered as (else the account's)."""
@@ -169,6 +164,23 @@ class StripeState:
     def emit(self, type: str, obj: Obj, previous: dict[str, Any] | None = None) -> Obj:
         """Record an Event of `type` about `obj` for the request being served."""
         return self.log.emit(type, obj, previous, self.context)
+
+
+class _Serving:
+    """What `StripeState.serving` returns (a class: it runs on every request)."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self.ctx = ctx
+
+    def __enter__(self) -> RequestContext:
+        return self.ctx
+
+    def __exit__(self, *exc: object) -> None:
+        ctx = self.ctx
+        ctx.request_id = ctx.idempotency_key = ctx.base_url = ctx.api_version = None
+        ctx.served = False
 
 
 class Model:

@@ -339,6 +339,29 @@ def test_excluded_types_leave_the_automatic_set_and_cards_cannot_be_excluded(
     assert made.payment_method_types == ["card"]
 
 
+def test_the_same_names_are_judged_anew_at_each_version(
+    sdk: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake remembers request shapes it has let through; one accepted at basil must still
+    # be refused at 2023-08-16, before and after, and nothing is made by a refused one.
+    params: dict[str, Any] = {
+        "amount": 700,
+        "currency": "usd",
+        "excluded_payment_method_types": ["ideal"],
+    }
+    for version in [BASIL, APM, BASIL, APM]:
+        pinned = at(sdk, version, monkeypatch)
+        before = len(sdk.fake.objects("payment_intent"))
+        if version == APM:
+            with pytest.raises(stripe.InvalidRequestError) as info:
+                pinned.create("payment_intents", **params)
+            assert info.value.param == "excluded_payment_method_types"
+            assert len(sdk.fake.objects("payment_intent")) == before
+        else:
+            made = pinned.create("payment_intents", **params)
+            assert made.excluded_payment_method_types == ["ideal"]
+
+
 @pytest.mark.parametrize("kind", ["payment_intents", "setup_intents"])
 def test_update_and_confirm_replace_the_excluded_types(
     sdk: Driver, kind: str, monkeypatch: pytest.MonkeyPatch

@@ -78,6 +78,14 @@ class TestClocks(Model):
             return nullcontext()
         return self.state.pinned(self.now_of(clock_id))
 
+    def due(self) -> bool:
+        """Whether `run_due` would run anything now (asked before every request)."""
+        if self._running:
+            return False
+        timeline = self.timelines.get(None)
+        at = timeline.next_at() if timeline is not None else None
+        return at is not None and at <= self.state.now()
+
     def run_due(self) -> int:
         """Run the account clock's work that is due now; the number of entries run."""
         if self._running:
