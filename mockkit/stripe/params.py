@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from mockkit.stripe.errors import param_error
 
@@ -60,15 +60,18 @@ def parse_form(data: bytes | str) -> list[tuple[str, str]]:
     on every request.
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if "+" in text:
+        # A space, wherever it is: "+" is never a separator, and a "+" that was sent is %2B.
+        text = text.replace("+", " ")
     out = []
     for piece in text.split("&"):
         if not piece:
             continue
         key, _, value = piece.partition("=")
-        if "%" in key or "+" in key:
-            key = _unquote_plus(key)
-        if "%" in value or "+" in value:
-            value = _unquote_plus(value)
+        if "%" in key:
+            key = _unquote(key)
+        if "%" in value:
+            value = _unquote(value)
         out.append((key, value))
     return out
 
@@ -79,13 +82,10 @@ _HEX_BYTES.update({f"{i:02x}"[0] + f"{i:02X}"[1]: bytes((i,)) for i in range(256
 _HEX_BYTES.update({f"{i:02X}"[0] + f"{i:02x}"[1]: bytes((i,)) for i in range(256)})
 
 
-def _unquote_plus(text: str) -> str:
-    """`urllib.parse.unquote_plus(text)`, with a shorter path for ASCII text (the usual)."""
+def _unquote(text: str) -> str:
+    """`urllib.parse.unquote(text)`, with a shorter path for ASCII text (the usual)."""
     if not text.isascii():
-        return unquote_plus(text)
-    text = text.replace("+", " ")
-    if "%" not in text:
-        return text
+        return unquote(text)
     first, *rest = text.split("%")
     out = [first.encode("ascii")]
     for item in rest:
@@ -170,12 +170,13 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                 raise param_error(f"Invalid parameter: {key} conflicts with a nested value", key)
             out[key] = value
             continue
-        parts = _split_key(key)
+        parts = _SPLIT.get(key) or _split_key(key)
         if parts is None:
             raise param_error(f"Invalid parameter name: {key}", key, "parameter_unknown")
         node = out
         parent, name = out, parts[0]
-        for depth, part in enumerate(parts[:-1]):
+        for depth in range(len(parts) - 1):
+            part = parts[depth]
             if part or depth == 0:
                 name = part
             else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import stripe
@@ -95,6 +95,30 @@ def test_the_sdk_encoder_and_the_fake_decoder_agree(tally: Tally) -> None:
     def check(data: dict[str, Any]) -> None:
         tally.add("stripe params round trip (encoder -> decoder)")
         assert decode(parse_form(sdk_body(data).encode())) == expected(data)
+
+    check()
+
+
+#: Form bodies as anything could send them: escapes good and bad, "+", separators, non-ASCII.
+raw_forms = st.lists(
+    st.one_of(
+        st.sampled_from(["&", "=", "+", "%", "%2", "%20", "%2B", "%26", "%3D", "%e9", "%C3%A9"]),
+        st.sampled_from(["%zz", "%%", "%F0%9F%98%80", "%ff", "[", "]", "%5B0%5D"]),
+        st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=4),
+    ),
+    max_size=30,
+).map("".join)
+
+
+def test_the_form_parser_reads_what_urllib_reads(tally: Tally) -> None:
+    # `parse_form` is the standard library's `parse_qsl(..., keep_blank_values=True)`, written
+    # for speed: this holds it to the original.
+    @settings(FUZZ, max_examples=1000)
+    @given(body=raw_forms, as_bytes=st.booleans())
+    def check(body: str, as_bytes: bool) -> None:
+        tally.add("stripe form parser against urllib")
+        sent = body.encode("utf-8") if as_bytes else body
+        assert parse_form(sent) == parse_qsl(body, keep_blank_values=True)
 
     check()
 
