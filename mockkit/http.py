@@ -71,6 +71,12 @@ def headers_from_lowered(items: Iterable[tuple[str, str, str]]) -> CaseInsensiti
     return headers
 
 
+#: URLs already split (`Request.__post_init__`): a client calls the same URLs again and again.
+#: Bounded: the URLs are the client's.
+_SPLIT_URLS: dict[str, tuple[str, str, str, str, str]] = {}
+_MAX_SPLIT_URLS = 4096
+
+
 @dataclass
 class Request:
     """One HTTP request as a fake sees it.
@@ -96,12 +102,31 @@ class Request:
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
-        parts = urlsplit(self.url)
-        self.scheme = parts.scheme or "http"
-        self.host = parts.netloc
-        self.path = parts.path or "/"
-        self.query_string = parts.query
-        self.base_url = f"{self.scheme}://{self.host}"
+        split = _SPLIT_URLS.get(self.url)
+        if split is None:
+            parts = urlsplit(self.url)
+            scheme = parts.scheme or "http"
+            host = parts.netloc
+            split = (scheme, host, parts.path or "/", parts.query, f"{scheme}://{host}")
+            if len(_SPLIT_URLS) < _MAX_SPLIT_URLS:
+                _SPLIT_URLS[self.url] = split
+        self.scheme: str = split[0]
+        self.host: str = split[1]
+        self.path: str = split[2]
+        self.query_string: str = split[3]
+        self.base_url: str = split[4]
+
+    def header(self, name: str) -> str | None:
+        """`headers.get(name)`: the value of header `name` (any case), else None.
+
+        Read on every request by the fakes: a missing header costs `Mapping.get` a raised
+        and caught `KeyError`, a dict lookup here.
+        """
+        headers = self.headers
+        if _FILL_STORE and type(headers) is CaseInsensitiveDict:
+            found = headers._store.get(name.lower())  # type: ignore[attr-defined]
+            return None if found is None else found[1]
+        return headers.get(name)
 
     @property
     def query(self) -> list[tuple[str, str]]:

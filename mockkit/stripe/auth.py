@@ -31,7 +31,7 @@ def api_key(request: Request, expected: str | None = None) -> str:
 
     Live and publishable keys are refused; `expected` (when set) is the only key accepted.
     """
-    auth = request.headers.get("Authorization") or ""
+    auth = request.header("Authorization") or ""
     key = ""
     if auth[:7].lower() == "bearer ":
         key = auth[7:].strip()

@@ -34,7 +34,7 @@ try:
 except ImportError:  # pragma: no cover - a runtime dependency; the encoder below still works
     _orjson = None  # type: ignore[assignment]
 
-__all__ = ["dumps", "json_response"]
+__all__ = ["answer", "dumps", "json_response"]
 
 
 #: Per depth, each key's line start (`,\n    "amount": `), built once: the field names of
@@ -176,3 +176,12 @@ def json_response(
         response.headers = [*headers, ("Content-Type", "application/json")]
         return response
     return Response(status, _body(data), headers, content_type="application/json")
+
+
+def answer(data: Any, headers: list[tuple[str, str]]) -> Response:
+    """A 200 answer of the fake's own: `headers` are the fake's, made for this answer (strings,
+    no `Content-Type`), so they are taken without `json_response`'s checks."""
+    response = Response(200, _body(data))
+    headers.append(("Content-Type", "application/json"))
+    response.headers = headers
+    return response

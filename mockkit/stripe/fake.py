@@ -24,7 +24,7 @@ from mockkit.http import Request, Response
 from mockkit.providers import hosts_of
 from mockkit.stripe import checkout_codes, hosted, incoming, portal, versions, webhooks
 from mockkit.stripe.billing.settings import BillingSettings
-from mockkit.stripe.encoding import json_response
+from mockkit.stripe.encoding import answer
 from mockkit.stripe.errors import StripeError, request_id
 from mockkit.stripe.expand import expand
 from mockkit.stripe.idempotency import Idempotency, Saved
@@ -283,7 +283,7 @@ class StripeFake(portal.PortalActions, BaseFake):
     def request_log(self) -> list[LoggedRequest]:
         """Received requests as `(method, path, params, idempotency_key, status)` records."""
         return [
-            LoggedRequest(r.method, r.path, r.params, r.headers.get("Idempotency-Key"), r.status)
+            LoggedRequest(r.method, r.path, r.params, r.header("Idempotency-Key"), r.status)
             for r in list(self.requests)
         ]
 
@@ -495,9 +495,9 @@ class StripeFake(portal.PortalActions, BaseFake):
     def _headers(self, request: Request, rid: str) -> list[tuple[str, str]]:
         headers = [
             ("Request-Id", rid),
-            ("Stripe-Version", versions.used(request.headers.get("Stripe-Version"), self.state)),
+            ("Stripe-Version", versions.used(request.header("Stripe-Version"), self.state)),
         ]
-        key = request.headers.get("Idempotency-Key")
+        key = request.header("Idempotency-Key")
         if key and request.method == "POST":
             headers.append(("Idempotency-Key", key))
         return headers
@@ -566,7 +566,7 @@ class StripeFake(portal.PortalActions, BaseFake):
                 headers = [("Request-Id", rid), ("Stripe-Version", parsed.version)]
                 if parsed.idempotency_key:
                     headers.append(("Idempotency-Key", parsed.idempotency_key))
-                response = json_response(result, 200, headers)
+                response = answer(result, headers)
             except StripeError as exc:
                 store = exc.store
                 response = self._error(exc, rid, request)

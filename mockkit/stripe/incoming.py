@@ -64,7 +64,7 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
         return HOSTED
     try:
         key = auth.api_key(request, api_key)
-        if request.headers.get("Stripe-Account"):
+        if request.header("Stripe-Account"):
             raise StripeError(
                 400,
                 "invalid_request_error",
@@ -84,7 +84,7 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
                 request.params = None
             return UNRECOGNIZED
         endpoint, path_params = found
-        named = request.headers.get("Stripe-Version")
+        named = request.header("Stripe-Version")
         version = versions.check(named) if named else account_version
         pairs = parse_form(request.query_string) if request.query_string else []
         if method == "POST" and request.body:
@@ -100,7 +100,7 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
         params = validate(current, endpoint.spec, endpoint.required)
         if params.get("expand"):
             check_expand(endpoint.kind, params["expand"])
-        idempotency_key = request.headers.get("Idempotency-Key") if method == "POST" else None
+        idempotency_key = request.header("Idempotency-Key") if method == "POST" else None
         attempt = None
         if idempotency_key:
             attempt = Idempotency.attempt(key, idempotency_key, method, path, pairs)
