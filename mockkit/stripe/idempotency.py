@@ -8,6 +8,7 @@ False: parameter validation) are not saved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 from mockkit.stripe.errors import StripeError
 
@@ -16,7 +17,7 @@ __all__ = ["TTL", "Attempt", "Idempotency", "Saved"]
 #: Seconds a key is remembered (Stripe prunes keys after at least 24 hours).
 TTL = 24 * 3600
 
-Fingerprint = tuple[str, str, tuple[tuple[str, str], ...]]
+Fingerprint = tuple[str, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,10 @@ class Idempotency:
                 "Idempotency-Key must be at most 255 characters long.",
                 store=False,
             )
-        return Attempt((api_key, key), key, (method, path, tuple(sorted(pairs))))
+        # The sorted pairs, flattened: one tuple of strings, not one per pair, kept for as long
+        # as the answer is (every object kept is one more for the garbage collector to walk).
+        flat = tuple(chain.from_iterable(sorted(pairs)))
+        return Attempt((api_key, key), key, (method, path, flat))
 
     def replay(self, attempt: Attempt, now: int) -> Saved | None:
         """The saved answer to replay for `attempt`, if its key was used in the last 24 hours.

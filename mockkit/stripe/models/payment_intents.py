@@ -158,7 +158,8 @@ class PaymentIntents(Model):
             status="requires_confirmation" if pm_id else "requires_payment_method",
         )
         pi = self.store.add(build("payment_intent", fields))
-        self._extra[pid] = _PIExtra(return_url=p.get("return_url"))
+        if p.get("return_url"):  # the only extra a new intent can have (`_extra`'s default)
+            self._extra[pid] = _PIExtra(return_url=p["return_url"])
         self.state.emit("payment_intent.created", pi)
         if p.get("confirm"):
             # The payment method is resolved already: a test id such as pm_card_visa must not
