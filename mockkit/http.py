@@ -8,6 +8,7 @@ and the two can never drift apart.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,16 +24,27 @@ def _fills_store() -> bool:
     # filling it in one step costs a fraction of a `__setitem__` per header. Checked once, so
     # another layout falls back to the public way.
     probe: CaseInsensitiveDict[str] = CaseInsensitiveDict({"A": "1"})
-    return dict(getattr(probe, "_store", {})) == {"a": ("A", "1")}
+    empty: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    return dict(getattr(probe, "_store", {})) == {"a": ("A", "1")} and vars(empty) == {
+        "_store": OrderedDict()
+    }
 
 
 _FILL_STORE = _fills_store()
 
 
+def _empty_headers() -> CaseInsensitiveDict[str]:
+    # What `CaseInsensitiveDict()` makes, without its `update({})` (an ABC `isinstance` check
+    # per request). Only where `_FILL_STORE` holds: that layout is all an empty one has.
+    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    headers._store = OrderedDict()  # type: ignore[attr-defined]
+    return headers
+
+
 def copy_headers(headers: Mapping[str, str]) -> CaseInsensitiveDict[str]:
     """A `CaseInsensitiveDict` copy of `headers` (names and order kept)."""
     if _FILL_STORE and type(headers) is CaseInsensitiveDict:
-        copied: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        copied = _empty_headers()
         copied._store = type(headers._store)(headers._store)  # type: ignore[attr-defined]
         return copied
     return CaseInsensitiveDict(headers)
@@ -40,11 +52,12 @@ def copy_headers(headers: Mapping[str, str]) -> CaseInsensitiveDict[str]:
 
 def headers_from_pairs(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[str]:
     """A `CaseInsensitiveDict` of `pairs`; a repeated name's values are joined with ", "."""
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
     if not _FILL_STORE:
+        headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         for name, value in pairs:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
+    headers = _empty_headers()
     store = headers._store  # type: ignore[attr-defined]
     for name, value in pairs:
         key = name.lower()
@@ -61,7 +74,7 @@ def headers_from_lowered(items: Iterable[tuple[str, str, str]]) -> CaseInsensiti
     """`headers_from_pairs` of `(name, value)` for `(name, name.lower(), value)` triples."""
     if not _FILL_STORE:
         return headers_from_pairs((name, value) for name, _, value in items)
-    headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    headers = _empty_headers()
     store = headers._store  # type: ignore[attr-defined]
     for name, key, value in items:
         if key in store:  # repeated: as `headers_from_pairs` folds it

@@ -8,7 +8,7 @@ False: parameter validation) are not saved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
+from typing import Any
 
 from mockkit.stripe.errors import StripeError
 
@@ -17,7 +17,8 @@ __all__ = ["TTL", "Attempt", "Idempotency", "Saved"]
 #: Seconds a key is remembered (Stripe prunes keys after at least 24 hours).
 TTL = 24 * 3600
 
-Fingerprint = tuple[str, str, tuple[str, ...]]
+#: What a key's first request asked: its method, path and decoded parameters.
+Fingerprint = tuple[str, str, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +49,13 @@ class Idempotency:
         self._saved: dict[tuple[str, str], Saved] = {}
 
     @staticmethod
-    def attempt(
-        api_key: str, key: str, method: str, path: str, pairs: list[tuple[str, str]]
-    ) -> Attempt:
-        """The attempt of a request with `Idempotency-Key: key` (a too long key is a 400)."""
+    def attempt(api_key: str, key: str, method: str, path: str, params: dict[str, Any]) -> Attempt:
+        """The attempt of a request with `Idempotency-Key: key` (a too long key is a 400).
+
+        `params` are the request's parameters decoded (`mockkit.stripe.params.decode`): "the
+        same parameters" is the same nested values, whatever order the names came in (the
+        order of an array's items counts), as on Stripe.
+        """
         if len(key) > 255:
             raise StripeError(
                 400,
@@ -59,10 +63,7 @@ class Idempotency:
                 "Idempotency-Key must be at most 255 characters long.",
                 store=False,
             )
-        # The sorted pairs, flattened: one tuple of strings, not one per pair, kept for as long
-        # as the answer is (every object kept is one more for the garbage collector to walk).
-        flat = tuple(chain.from_iterable(sorted(pairs)))
-        return Attempt((api_key, key), key, (method, path, flat))
+        return Attempt((api_key, key), key, (method, path, params))
 
     def replay(self, attempt: Attempt, now: int) -> Saved | None:
         """The saved answer to replay for `attempt`, if its key was used in the last 24 hours.

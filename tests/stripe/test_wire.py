@@ -103,6 +103,38 @@ def test_same_key_with_other_params_is_an_idempotency_error(fake: StripeFake) ->
     assert len(fake.customers) == 1
 
 
+def test_the_same_parameters_in_another_order_replay_but_reordered_items_do_not(
+    fake: StripeFake,
+) -> None:
+    # "The same parameters" are the same values: names may come in any order (a hand-built
+    # body, another client), but the order of an array's items is part of the value.
+    first = stripe.Customer.create(
+        email="order@example.com",
+        name="Ada",
+        metadata={"a": "1", "b": "2"},
+        preferred_locales=["en", "fr"],
+        idempotency_key="key-order",
+    )
+    again = stripe.Customer.create(
+        preferred_locales=["en", "fr"],
+        metadata={"b": "2", "a": "1"},
+        name="Ada",
+        email="order@example.com",
+        idempotency_key="key-order",
+    )
+    assert again.id == first.id
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+    with pytest.raises(stripe.IdempotencyError):
+        stripe.Customer.create(
+            email="order@example.com",
+            name="Ada",
+            metadata={"a": "1", "b": "2"},
+            preferred_locales=["fr", "en"],
+            idempotency_key="key-order",
+        )
+    assert len(fake.customers) == 1
+
+
 def test_validation_errors_are_not_saved_but_declines_are(fake: StripeFake) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         stripe.PaymentIntent.create(amount="ten", currency="usd", idempotency_key="key-3")
