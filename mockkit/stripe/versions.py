@@ -337,16 +337,21 @@ def renamed_params(
     and turned into the newer one. `raw` itself is left as sent (the request log shows it).
     """
     out = dict(raw)
-    for shape in _RESHAPED.get((method, template), ()):
+    renames = _RENAMED.get((method, template), ())
+    reshapes = _RESHAPED.get((method, template), ())
+    if not renames and not reshapes:
+        return out
+    knows_at = _knowledge(method, template, version)[2]
+    for shape in reshapes:
         if shape.name in out and before(version, shape.since):
             value = shape.old(out[shape.name], shape.name)
             if value is None:  # an empty value: as if not sent
                 del out[shape.name]
             else:
                 out[shape.name] = shape.convert(value)
-    for r in _RENAMED.get((method, template), ()):
+    for r in renames:
         for sent, other in ((r.old, r.new), (r.new, r.old)):
-            if sent in out and stripe_knows(method, template, sent, version) is False:
+            if sent in out and knows_at.get(sent) is False:
                 if sent == r.old and r.code:
                     raise StripeError(
                         400,
