@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["Request", "Response", "copy_headers", "headers_from_lowered", "headers_from_pairs"]
+__all__ = ["Request", "Response", "WireHeaders", "copy_headers", "headers_from_pairs"]
 
 
 def _fills_store() -> bool:
@@ -70,18 +70,42 @@ def headers_from_pairs(pairs: Iterable[tuple[str, str]]) -> CaseInsensitiveDict[
     return headers
 
 
-def headers_from_lowered(items: Iterable[tuple[str, str, str]]) -> CaseInsensitiveDict[str]:
-    """`headers_from_pairs` of `(name, value)` for `(name, name.lower(), value)` triples."""
-    if not _FILL_STORE:
-        return headers_from_pairs((name, value) for name, _, value in items)
-    headers = _empty_headers()
-    store = headers._store  # type: ignore[attr-defined]
-    for name, key, value in items:
-        if key in store:  # repeated: as `headers_from_pairs` folds it
-            store[key] = (name, f"{store[key][1]}, {value}")
-        else:
-            store[key] = (name, value)
-    return headers
+class WireHeaders(CaseInsensitiveDict[str]):
+    """A `CaseInsensitiveDict` of headers as a client library keeps them, built when first read.
+
+    `wire` holds `(name, lowercased name, value)` as bytes (httpx's own list). A fake answers
+    most requests reading three or four headers, which `Request.header` finds in the list as
+    it is; anything else (`headers[...]`, iterating, the request log read by a test) fills the
+    map once, repeated names folded as `headers_from_pairs` folds them.
+    """
+
+    def __init__(self, wire: list[tuple[bytes, bytes, bytes]]) -> None:
+        self._wire = wire
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes not set: `_store`, the first time it is needed.
+        if name != "_store":
+            raise AttributeError(name)
+        store: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        for raw, lower, value in self.__dict__["_wire"]:
+            key, text = lower.decode("latin-1"), value.decode("latin-1")
+            if key in store:
+                store[key] = (raw.decode("latin-1"), f"{store[key][1]}, {text}")
+            else:
+                store[key] = (raw.decode("latin-1"), text)
+        self._store = store
+        return store
+
+    def value(self, name: str) -> str | None:
+        """`get(name)`, from the wire list while the map is not built."""
+        if "_store" in self.__dict__:
+            found = self._store.get(name.lower())
+            return None if found is None else found[1]
+        wanted = name.lower().encode("latin-1")
+        values = [value for _, lower, value in self._wire if lower == wanted]
+        if not values:
+            return None
+        return b", ".join(values).decode("latin-1")
 
 
 #: URLs already split (`Request.__post_init__`): a client calls the same URLs again and again.
@@ -136,6 +160,8 @@ class Request:
         and caught `KeyError`, a dict lookup here.
         """
         headers = self.headers
+        if type(headers) is WireHeaders:
+            return headers.value(name)
         if _FILL_STORE and type(headers) is CaseInsensitiveDict:
             found = headers._store.get(name.lower())  # type: ignore[attr-defined]
             return None if found is None else found[1]

@@ -20,7 +20,9 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from mockkit.http import Request, Response, headers_from_lowered, headers_from_pairs
+from requests.structures import CaseInsensitiveDict
+
+from mockkit.http import Request, Response, WireHeaders, headers_from_pairs
 from mockkit.transport import Handler, TransportFault, is_loopback
 
 __all__ = ["install", "modules", "origin_of", "request_from_httpx", "uninstall"]
@@ -62,11 +64,9 @@ def request_from_httpx(request: Any) -> Request:
     """Translate an httpx `Request` (body already read) into a mockkit `Request`."""
     wire = _lowered_list(request.headers)
     if wire is not None:
-        # httpx keeps `(name, lowercased name, value)` as bytes: the lowercased name is the
-        # key the copy is filed under, so nothing is lowercased a second time.
-        headers = headers_from_lowered(
-            [(k.decode("latin-1"), lk.decode("latin-1"), v.decode("latin-1")) for k, lk, v in wire]
-        )
+        # httpx's own `(name, lowercased name, value)` list, copied: decoded into a map only
+        # if something reads more than the few headers a fake looks up.
+        headers: CaseInsensitiveDict[str] = WireHeaders(list(wire))
     else:  # pragma: no cover - an httpx that keeps its headers otherwise
         headers = headers_from_pairs(
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
