@@ -98,14 +98,18 @@ class WireHeaders(CaseInsensitiveDict[str]):
 
     def value(self, name: str) -> str | None:
         """`get(name)`, from the wire list while the map is not built."""
-        if "_store" in self.__dict__:
+        state = self.__dict__
+        if "_store" in state:
             found = self._store.get(name.lower())
             return None if found is None else found[1]
-        wanted = name.lower().encode("latin-1")
-        values = [value for _, lower, value in self._wire if lower == wanted]
-        if not values:
-            return None
-        return b", ".join(values).decode("latin-1")
+        index = state.get("_index")
+        if index is None:
+            # The raw values by lowercased name, once: a few lookups then cost a dict's.
+            index = state["_index"] = {}
+            for _, lower, value in self._wire:
+                index[lower] = index[lower] + b", " + value if lower in index else value
+        found_bytes = index.get(name.lower().encode("latin-1"))
+        return None if found_bytes is None else found_bytes.decode("latin-1")
 
 
 #: URLs already split (`Request.__post_init__`): a client calls the same URLs again and again.

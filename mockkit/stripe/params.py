@@ -102,6 +102,8 @@ def _unquote(text: str) -> str:
 #: Bounded, since metadata keys are the client's.
 _SPLIT: dict[str, tuple[str, ...] | None] = {}
 _MAX_SPLIT = 4096
+#: `decode`'s way down for a bracket key without `[]`: the containers' names, and the leaf's.
+_PLANS: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
 def _split_key(key: str) -> tuple[str, ...] | None:
@@ -170,9 +172,27 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                 raise param_error(f"Invalid parameter: {key} conflicts with a nested value", key)
             out[key] = value
             continue
+        plan = _PLANS.get(key)
+        if plan is not None:
+            # The usual nested name (`a[b][c]`, no `[]`): straight down, then the leaf.
+            node = out
+            for name in plan[0]:
+                child = node.get(name)
+                if child is None:
+                    child = node[name] = {}
+                elif not isinstance(child, dict):
+                    raise param_error(f"Invalid parameter: {key} conflicts with a plain value", key)
+                node = child
+            last = plan[1]
+            if isinstance(node.get(last), dict):
+                raise param_error(f"Invalid parameter: {key} conflicts with a nested value", key)
+            node[last] = value
+            continue
         parts = _SPLIT.get(key) or _split_key(key)
         if parts is None:
             raise param_error(f"Invalid parameter name: {key}", key, "parameter_unknown")
+        if "" not in parts[1:] and len(_PLANS) < _MAX_SPLIT:
+            _PLANS[key] = (parts[:-1], parts[-1])
         node = out
         parent, name = out, parts[0]
         for depth in range(len(parts) - 1):

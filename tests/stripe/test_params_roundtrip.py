@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from stripe._encode import _api_encode
 
 from mockkit.stripe import StripeFake, StripeServer
+from mockkit.stripe import params as form_params
+from mockkit.stripe.errors import StripeError
 from mockkit.stripe.params import decode, parse_form
 from tests.reliability.fuzzing import FUZZ, Tally
 
@@ -119,6 +121,41 @@ def test_the_form_parser_reads_what_urllib_reads(tally: Tally) -> None:
         tally.add("stripe form parser against urllib")
         sent = body.encode("utf-8") if as_bytes else body
         assert parse_form(sent) == parse_qsl(body, keep_blank_values=True)
+
+    check()
+
+
+#: Bracket names as anyone could send them: nested, appended (`[]`), clashing, malformed.
+form_names = st.one_of(
+    st.sampled_from(
+        ["a", "b", "a[b]", "a[b][c]", "a[b][c][d]", "a[]", "a[][b]", "a[0]", "a[0][b]", "a[b][]"]
+    ),
+    st.lists(st.sampled_from(["a", "b", "0", "", "[", "]", "[]", "[b]", "[0]"]), max_size=4).map(
+        "".join
+    ),
+)
+
+
+def test_the_decoder_answers_alike_the_first_time_it_sees_a_name_and_after(
+    tally: Tally,
+) -> None:
+    # `decode` remembers the way down for each name it has seen; the remembered way must give
+    # what working it out gives, errors included.
+    def outcome(pairs: list[tuple[str, str]]) -> object:
+        try:
+            return decode(pairs)
+        except StripeError as exc:
+            return (exc.message, exc.param)
+
+    @settings(FUZZ, max_examples=1000)
+    @given(pairs=st.lists(st.tuples(form_names, st.sampled_from(["x", "y", ""])), max_size=8))
+    def check(pairs: list[tuple[str, str]]) -> None:
+        tally.add("stripe form decoder, first sight and after")
+        form_params._PLANS.clear()
+        form_params._SPLIT.clear()
+        first = outcome(pairs)
+        assert outcome(pairs) == first
+        assert outcome(pairs) == first
 
     check()
 
