@@ -132,8 +132,8 @@ def _unlike_json(body: bytes) -> bool:
     """Whether `body` (orjson's) may hold a float `json` writes otherwise: `e-`, `.0000`."""
     find = body.find
     at = find(b"-")
-    while at > 0:
-        if body[at - 1] in b"eE":
+    while at >= 0:
+        if at and body[at - 1] in b"eE":
             return True
         at = find(b"-", at + 1)
     at = find(b".")

@@ -117,6 +117,8 @@ def test_the_fast_encoder_answers_a_plain_object_and_steps_aside_for_the_rest() 
     assert encoding._fast({"percent_off": 12.5}) == b'{\n  "percent_off": 12.5\n}'
     assert encoding._fast({"rate": 1e-05}) is None  # orjson: 0.00001
     assert encoding._fast({"rate": 1e-07}) is None  # orjson: 1e-7
+    assert encoding._fast(-8.7e-07) is None  # a body starting with "-" is searched on too
+    assert encoding._fast([-1, 2.5e-07]) is None
     assert encoding._fast({"x": "\x7f"}) is None  # DEL, escaped by json, raw in orjson
     assert encoding._fast({1: "a"}) is None  # a non-string key
     assert encoding._fast({"n": 2**64}) is None  # beyond 64 bits
