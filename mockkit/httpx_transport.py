@@ -146,14 +146,18 @@ def _make_transport(lib: ModuleType) -> type:
         wire = []
         length = encoded = cookies = False
         for name, value in response.headers:
-            lname = name.lower()
-            if lname == "content-length":
-                length = True
-            elif lname == "content-encoding":
-                encoded = True
-            elif lname in _COOKIE_HEADERS:
-                cookies = True
-            wire.append((name.encode("ascii"), lname.encode("ascii"), value.encode("ascii")))
+            known = _NAMES.get(name)
+            if known is None:
+                known = _name(name)
+            raw, lower, role = known
+            if role:
+                if role == "content-length":
+                    length = True
+                elif role == "content-encoding":
+                    encoded = True
+                else:
+                    cookies = True
+            wire.append((raw, lower, value.encode("ascii")))
         if body and not length:
             # What httpx adds for `content=` (its own lookup of it costs an exception).
             size = str(len(body)).encode("ascii")
@@ -239,6 +243,23 @@ def _unmocked(lib: ModuleType, transport: Any) -> bool:
 
 #: The headers a cookie jar reads from a response.
 _COOKIE_HEADERS = ("set-cookie", "set-cookie2")
+#: Header names as httpx keeps them (`(name, lowercased name)` as ASCII bytes), with the role
+#: the transport gives them ("" for none): a fake answers with the same few names every time.
+#: Bounded: a fake may echo a client's names.
+_NAMES: dict[str, tuple[bytes, bytes, str]] = {}
+_ROLES = ("content-length", "content-encoding", *_COOKIE_HEADERS)
+
+
+def _name(name: str) -> tuple[bytes, bytes, str]:
+    lowered = name.lower()
+    known = (
+        name.encode("ascii"),
+        lowered.encode("ascii"),
+        lowered if lowered in _ROLES else "",
+    )
+    if len(_NAMES) < 1024:
+        _NAMES[name] = known
+    return known
 
 
 def _extract_cookies(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:

@@ -528,7 +528,7 @@ class StripeFake(portal.PortalActions, BaseFake):
             if request.path.startswith("/c/pay/") or request.host == "checkout.stripe.com":
                 return hosted.checkout(self.state, request)
             return hosted.challenge(self.state, request)
-        rid = "req_" + self.state.rng.randbytes(7).hex()
+        rid = "req_" + self.state.rng.getrandbits(56).to_bytes(7, "little").hex()  # randbytes(7)
         if isinstance(parsed, StripeError):
             return self._error(parsed, rid, request)
         if not isinstance(parsed, incoming.Parsed):

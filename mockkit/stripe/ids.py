@@ -5,8 +5,8 @@ Prefixes and lengths come from each resource's declaration (`mockkit.stripe.reso
 
 from __future__ import annotations
 
-import base64
 import random
+from binascii import b2a_base64
 
 from mockkit.stripe.resource import resource_of
 
@@ -35,5 +35,9 @@ def new_id(kind_or_prefix: str, length: int | None = None, rng: random.Random | 
     r = rng or _rng
     # Random bytes in base64 with "+" and "/" mapped to letters: base62-looking ids at a
     # fraction of the cost of choosing characters one by one (ids are made on every create).
-    raw = base64.b64encode(r.randbytes(n * 3 // 4 + 3)).translate(_TO_ALNUM)
+    # `b2a_base64` and `getrandbits` are what `b64encode` and `randbytes` call (the same
+    # bytes, so the same ids for a seed), without their Python frames.
+    size = n * 3 // 4 + 3
+    random_bytes = r.getrandbits(size * 8).to_bytes(size, "little")
+    raw = b2a_base64(random_bytes, newline=False).translate(_TO_ALNUM)
     return prefix + raw[:n].decode("ascii")

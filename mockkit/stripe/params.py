@@ -82,11 +82,29 @@ _HEX_BYTES.update({f"{i:02x}"[0] + f"{i:02X}"[1]: bytes((i,)) for i in range(256
 _HEX_BYTES.update({f"{i:02X}"[0] + f"{i:02x}"[1]: bytes((i,)) for i in range(256)})
 
 
+#: Every `%XX` escape (either case) of an ASCII character, as that character.
+_HEX_ASCII = {escape: byte.decode("ascii") for escape, byte in _HEX_BYTES.items() if byte < b"\x80"}
+
+
 def _unquote(text: str) -> str:
-    """`urllib.parse.unquote(text)`, with a shorter path for ASCII text (the usual)."""
+    """`urllib.parse.unquote(text)`, with shorter paths for ASCII text (the usual)."""
     if not text.isascii():
         return unquote(text)
     first, *rest = text.split("%")
+    # Escapes of ASCII characters only (`%40`, `%2B`): joined as text, no bytes in between.
+    chars = [first]
+    for item in rest:
+        char = _HEX_ASCII.get(item[:2])
+        if char is None:
+            if item[:2] in _HEX_BYTES:
+                break  # a byte of a UTF-8 sequence: decoded below
+            chars.append("%")
+            chars.append(item)
+        else:
+            chars.append(char)
+            chars.append(item[2:])
+    else:
+        return "".join(chars)
     out = [first.encode("ascii")]
     for item in rest:
         byte = _HEX_BYTES.get(item[:2])
