@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockkit.stripe.errors import StripeError
+from mockkit.stripe.params import decode, parse_form
 
 __all__ = ["TTL", "Attempt", "Idempotency", "Saved"]
 
 #: Seconds a key is remembered (Stripe prunes keys after at least 24 hours).
 TTL = 24 * 3600
 
-#: What a key's first request asked: its method, path and decoded parameters.
-Fingerprint = tuple[str, str, dict[str, Any]]
+#: What a key's first request asked: its method, path, query string and body, as sent (kept
+#: as received: nothing a test does to the request log can change what a key remembers).
+Fingerprint = tuple[str, str, str, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +51,11 @@ class Idempotency:
         self._saved: dict[tuple[str, str], Saved] = {}
 
     @staticmethod
-    def attempt(api_key: str, key: str, method: str, path: str, params: dict[str, Any]) -> Attempt:
+    def attempt(api_key: str, key: str, method: str, path: str, query: str, body: bytes) -> Attempt:
         """The attempt of a request with `Idempotency-Key: key` (a too long key is a 400).
 
-        `params` are the request's parameters decoded (`mockkit.stripe.params.decode`): "the
-        same parameters" is the same nested values, whatever order the names came in (the
-        order of an array's items counts), as on Stripe.
+        "The same parameters" (see `replay`) are the same decoded values, whatever order the
+        names came in (the order of an array's items counts), as on Stripe.
         """
         if len(key) > 255:
             raise StripeError(
@@ -63,7 +64,7 @@ class Idempotency:
                 "Idempotency-Key must be at most 255 characters long.",
                 store=False,
             )
-        return Attempt((api_key, key), key, (method, path, params))
+        return Attempt((api_key, key), key, (method, path, query, body))
 
     def replay(self, attempt: Attempt, now: int) -> Saved | None:
         """The saved answer to replay for `attempt`, if its key was used in the last 24 hours.
@@ -73,7 +74,9 @@ class Idempotency:
         saved = self._saved.get(attempt.scope)
         if saved is None or now - saved.at >= TTL:
             return None
-        if saved.fingerprint != attempt.fingerprint:
+        if saved.fingerprint != attempt.fingerprint and not _same_parameters(
+            saved.fingerprint, attempt.fingerprint
+        ):
             raise StripeError(
                 400,
                 "idempotency_error",
@@ -90,3 +93,16 @@ class Idempotency:
     def clear(self) -> None:
         """Forget every key."""
         self._saved.clear()
+
+
+def _same_parameters(first: Fingerprint, then: Fingerprint) -> bool:
+    # Not the same bytes (a retry sends the same): the same parameters if they decode alike.
+    # Both requests were decoded once already, so neither raises here.
+    if first[:2] != then[:2]:
+        return False
+
+    def decoded(fingerprint: Fingerprint) -> dict[str, Any]:
+        _, _, query, body = fingerprint
+        return decode([*parse_form(query), *parse_form(body)])
+
+    return decoded(first) == decoded(then)

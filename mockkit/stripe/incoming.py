@@ -103,7 +103,9 @@ def parse(request: Request, api_key: str | None, account_version: str) -> object
         idempotency_key = request.header("Idempotency-Key") if method == "POST" else None
         attempt = None
         if idempotency_key:
-            attempt = Idempotency.attempt(key, idempotency_key, method, path, raw)
+            attempt = Idempotency.attempt(
+                key, idempotency_key, method, path, request.query_string, request.body
+            )
         return Parsed(endpoint, path_params, params, idempotency_key, attempt, version)
     except StripeError as exc:
         return exc

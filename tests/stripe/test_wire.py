@@ -135,6 +135,16 @@ def test_the_same_parameters_in_another_order_replay_but_reordered_items_do_not(
     assert len(fake.customers) == 1
 
 
+def test_what_a_key_remembers_does_not_change_with_the_request_log(fake: StripeFake) -> None:
+    first = stripe.Customer.create(email="log@example.com", idempotency_key="key-log")
+    fake.request_log[-1].params["email"] = "other@example.com"  # a test's own tinkering
+    fake.requests[-1].params.clear()
+    again = stripe.Customer.create(email="log@example.com", idempotency_key="key-log")
+    assert again.id == first.id
+    with pytest.raises(stripe.IdempotencyError):
+        stripe.Customer.create(email="other@example.com", idempotency_key="key-log")
+
+
 def test_validation_errors_are_not_saved_but_declines_are(fake: StripeFake) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         stripe.PaymentIntent.create(amount="ten", currency="usd", idempotency_key="key-3")
