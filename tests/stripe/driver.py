@@ -6,10 +6,12 @@ build them (`sdk`, `fake`) are in `conftest.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import stripe
 
 from mockkit.http import Request, Response
@@ -136,6 +138,16 @@ class Driver:
         if self.style == "module":
             return getattr(CLASSES[name], action)(oid, **params)
         return getattr(self._service(name), action)(oid, params=params)
+
+    def at(self, version: str, monkeypatch: pytest.MonkeyPatch) -> Driver:
+        """This driver sending `version`: `stripe.api_version`, or a client pinned to it."""
+        monkeypatch.setattr(stripe, "api_version", version)
+        if self.client is None:
+            return self
+        client = stripe.StripeClient(
+            KEY, stripe_version=version, base_addresses={"api": stripe.api_base}
+        )
+        return dataclasses.replace(self, client=client)
 
 
 @dataclass

@@ -7,14 +7,12 @@ have it (intents from dahlia, Checkout Sessions from endive; stripe-python's own
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
-import stripe
 
 from mockkit.stripe.objects import API_VERSION
-from tests.stripe.driver import KEY, Driver
+from tests.stripe.driver import Driver
 
 #: The module's requests name their versions; by default the current one, which an older
 #: stripe-python (the SDK matrix) then sends too.
@@ -43,17 +41,6 @@ _BASE: dict[str, dict[str, Any]] = {
 _SINCE = {"payment_intents": "2026-03-25.dahlia", "setup_intents": "2026-03-25.dahlia"}
 
 
-def at(sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch) -> Driver:
-    """`sdk` sending `version`: `stripe.api_version`, or a client pinned to it."""
-    monkeypatch.setattr(stripe, "api_version", version)
-    if sdk.client is None:
-        return sdk
-    client = stripe.StripeClient(
-        KEY, stripe_version=version, base_addresses={"api": stripe.api_base}
-    )
-    return dataclasses.replace(sdk, client=client)
-
-
 def _listed(kind: str, version: str) -> str:
     # The request's name for the list: endive renamed it (Checkout too).
     return "allowed_payment_method_types" if version == ENDIVE else "payment_method_types"
@@ -68,7 +55,7 @@ def _has_field(kind: str, version: str) -> bool:
 def test_the_field_holds_the_allowed_list_where_the_version_has_it(
     sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     base = _BASE[kind]
     name = _listed(kind, version)
     if kind == "setup_intents" and version != ENDIVE:
@@ -92,12 +79,12 @@ def test_the_field_holds_the_allowed_list_where_the_version_has_it(
 def test_an_update_sets_the_allowed_list_and_older_versions_never_see_it(
     sdk: Driver, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    endive = at(sdk, ENDIVE, monkeypatch)
+    endive = sdk.at(ENDIVE, monkeypatch)
     intent = endive.create(kind, **_BASE[kind], automatic_payment_methods={"enabled": True})
     assert intent.allowed_payment_method_types is None
     updated = endive.update(kind, intent.id, allowed_payment_method_types=["card"])
     assert updated.allowed_payment_method_types == ["card"]
     assert updated.automatic_payment_methods is None
-    old = at(sdk, APM, monkeypatch).retrieve(kind, intent.id)
+    old = sdk.at(APM, monkeypatch).retrieve(kind, intent.id)
     assert old.payment_method_types == ["card"]
     assert "allowed_payment_method_types" not in old

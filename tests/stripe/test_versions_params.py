@@ -9,7 +9,6 @@ before endive, a hash from endive on), and what an invoice cannot keep.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -33,17 +32,6 @@ EVERY = [OLD, LATEST_CHARGE, APM, BASIL, ENDIVE]
 BEFORE_ENDIVE = [OLD, LATEST_CHARGE, APM, BASIL]
 
 
-def at(sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch) -> Driver:
-    """`sdk` sending `version`: `stripe.api_version`, or a client pinned to it."""
-    monkeypatch.setattr(stripe, "api_version", version)
-    if sdk.client is None:
-        return sdk
-    client = stripe.StripeClient(
-        KEY, stripe_version=version, base_addresses={"api": stripe.api_base}
-    )
-    return dataclasses.replace(sdk, client=client)
-
-
 def _error(excinfo: pytest.ExceptionInfo[stripe.InvalidRequestError]) -> dict[str, Any]:
     body = excinfo.value.json_body or {}
     return dict(body.get("error") or {})
@@ -61,7 +49,7 @@ def _subscription(sdk: Driver) -> Any:
 def test_billing_cycle_anchor_on_update_is_a_string_before_endive_and_a_hash_from_it(
     sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     sub = _subscription(sdk)
     assert sub.billing_cycle_anchor == T0
     sdk.fake.advance(5 * DAY)
@@ -86,7 +74,7 @@ def test_billing_cycle_anchor_on_update_is_a_string_before_endive_and_a_hash_fro
 def test_billing_cycle_anchor_on_resume_follows_the_version_too(
     sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     sub = _subscription(sdk)
     # Paused at endive (the SDK at hand may not have the pause endpoint).
     paused = requests.post(
@@ -114,7 +102,7 @@ def test_billing_cycle_anchor_on_resume_follows_the_version_too(
 def test_billing_cycle_anchor_on_create_is_a_timestamp_at_every_version(
     sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     first = _subscription(sdk)
     anchor = T0 + 10 * DAY
     sub = sdk.create(
@@ -161,7 +149,7 @@ def test_invoices_refuse_what_they_would_drop(
     param: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     cus = sdk.create("customers", email="inv@example.com")
     with pytest.raises(stripe.InvalidRequestError) as info:
         sdk.create("invoices", customer=cus.id, **params)
@@ -192,7 +180,7 @@ LISTED = {v: "payment_method_types" for v in BEFORE_ENDIVE} | {
 def test_a_setup_intent_without_types_is_card_only_before_2023_08_16(
     sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     cus = sdk.create("customers", email="si@example.com")
     si = sdk.create("setup_intents", customer=cus.id, payment_method="pm_card_visa")
     assert si.payment_method_types == ["card"]
@@ -216,7 +204,7 @@ def test_a_setup_intent_without_types_is_card_only_before_2023_08_16(
 def test_the_type_list_has_the_versions_name(
     sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
     name = LISTED[version]
     other = "payment_method_types" if version == ENDIVE else "allowed_payment_method_types"
@@ -245,7 +233,7 @@ def test_the_type_list_has_the_versions_name(
 def test_confirm_takes_the_type_list_where_stripe_does(
     sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
     intent = sdk.create(kind, **amount, payment_method="pm_card_visa")
     assert intent.automatic_payment_methods.enabled is True
@@ -276,7 +264,7 @@ def test_confirm_takes_the_type_list_where_stripe_does(
 def test_update_takes_the_type_list_and_turns_automatic_methods_off(
     sdk: Driver, version: str, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
     intent = sdk.create(kind, **amount, automatic_payment_methods={"enabled": True})
     name = LISTED[version]
@@ -300,7 +288,7 @@ def test_update_takes_the_type_list_and_turns_automatic_methods_off(
 def test_excluded_types_leave_the_automatic_set_and_cards_cannot_be_excluded(
     sdk: Driver, version: str, kind: str, since: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     base: dict[str, Any] = {
         "payment_intents": {"amount": 700, "currency": "usd"},
         "setup_intents": {},
@@ -350,7 +338,7 @@ def test_the_same_names_are_judged_anew_at_each_version(
         "excluded_payment_method_types": ["ideal"],
     }
     for version in [BASIL, APM, BASIL, APM]:
-        pinned = at(sdk, version, monkeypatch)
+        pinned = sdk.at(version, monkeypatch)
         before = len(sdk.fake.objects("payment_intent"))
         if version == APM:
             with pytest.raises(stripe.InvalidRequestError) as info:
@@ -366,7 +354,7 @@ def test_the_same_names_are_judged_anew_at_each_version(
 def test_update_and_confirm_replace_the_excluded_types(
     sdk: Driver, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, ENDIVE, monkeypatch)
+    sdk = sdk.at(ENDIVE, monkeypatch)
     amount = {"amount": 700, "currency": "usd"} if kind == "payment_intents" else {}
     intent = sdk.create(kind, **amount, excluded_payment_method_types=["ideal"])
     updated = sdk.update(kind, intent.id, excluded_payment_method_types=["ideal", "klarna"])
@@ -392,7 +380,7 @@ def test_update_and_confirm_replace_the_excluded_types(
 def test_an_invoice_preview_refuses_another_issuer(
     sdk: Driver, version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sdk = at(sdk, version, monkeypatch)
+    sdk = sdk.at(version, monkeypatch)
     sub = _subscription(sdk)
     params = {"customer": sub.customer, "subscription": sub.id}
 
